@@ -1,0 +1,308 @@
+using System.Formats.Tar;
+using Microsoft.Win32.SafeHandles;
+using Quai.Images.Interop;
+using Quai.Interop;
+
+namespace Quai.Images.Layers;
+
+public sealed record ApplyResult(long FileBytes, long Entries);
+
+/// <summary>Applies an uncompressed layer tar onto a directory holding the merged view of the layers below it.
+/// Every path is resolved with openat2(RESOLVE_IN_ROOT) against the layer root, so neither a symlink nor a
+/// hardlink in the archive or already on disk can take a write outside it; absolute and <c>..</c> names are
+/// refused. Whiteouts delete what they name (an overlay mount turns that into an overlay whiteout);
+/// an opaque whiteout empties the directory of everything earlier layers put there.</summary>
+public sealed class LayerApplier : IDisposable
+{
+    public const string WhiteoutPrefix = ".wh.";
+    public const string OpaqueWhiteout = ".wh..wh..opq";
+    private const ulong Resolve = NativeFs.RESOLVE_IN_ROOT | NativeFs.RESOLVE_NO_MAGICLINKS;
+
+    private readonly string _root;
+    private readonly SafeFd _rootFd;
+    private readonly bool _privileged = NativeFs.geteuid() == 0;
+    private readonly HashSet<string> _written = new(StringComparer.Ordinal);
+    private readonly List<(string Path, DateTimeOffset Mtime)> _dirTimes = [];
+    private string? _cachedParent;
+    private SafeFd? _cachedParentFd;
+    private long _fileBytes, _entries;
+
+    private LayerApplier(string root)
+    {
+        _root = root;
+        _rootFd = new SafeFd(NativeFs.OpenAt(NativeFs.AT_FDCWD, root, NativeFs.O_PATH | NativeFs.O_DIRECTORY, 0, root));
+    }
+
+    /// <summary>Applies <paramref name="tar"/> (uncompressed) onto <paramref name="root"/>.</summary>
+    public static ApplyResult Apply(Stream tar, string root)
+    {
+        using var applier = new LayerApplier(root);
+        return applier.Run(tar);
+    }
+
+    private ApplyResult Run(Stream tar)
+    {
+        using var reader = new TarReader(tar, leaveOpen: true);
+        TarEntry? entry;
+        while (true)
+        {
+            try
+            {
+                entry = reader.GetNextEntry(copyData: false);
+            }
+            catch (Exception e) when (e is FormatException or InvalidDataException or EndOfStreamException)
+            {
+                throw new LayerFormatException($"layer tar is malformed after {_entries} entries: {e.Message}", e);
+            }
+            if (entry is null) break;
+            _entries++;
+            ApplyEntry(entry);
+        }
+        // Directory mtimes last: creating children changes them.
+        for (int i = _dirTimes.Count - 1; i >= 0; i--)
+        {
+            var (path, mtime) = _dirTimes[i];
+            if (path.Length == 0) continue;
+            var (parent, name) = TarPath.Split(path);
+            int fd = OpenParent(parent, create: false);
+            if (fd < 0) continue;
+            try { NativeFs.UtimensAt(fd, name, mtime, NativeFs.AT_SYMLINK_NOFOLLOW, Where(path)); }
+            catch (ErrnoException e) when (e.Code == Errno.ENOENT) { }
+        }
+        return new ApplyResult(_fileBytes, _entries);
+    }
+
+    private string Where(string rel) => $"{rel} in {_root}";
+
+    private void ApplyEntry(TarEntry entry)
+    {
+        if (entry.EntryType is TarEntryType.GlobalExtendedAttributes) return;
+        var path = TarPath.Clean(entry.Name);
+        if (path.Length == 0) return; // the layer root itself: its metadata belongs to the snapshot
+        var (parent, name) = TarPath.Split(path);
+
+        if (name.StartsWith(WhiteoutPrefix, StringComparison.Ordinal))
+        {
+            ApplyWhiteout(parent, name, entry.Name);
+            return;
+        }
+
+        int dirfd = OpenParent(parent, create: true);
+        bool isDir = entry.EntryType == TarEntryType.Directory;
+        if (NativeFs.TryFstatAt(dirfd, name, NativeFs.AT_SYMLINK_NOFOLLOW, out var existing))
+        {
+            if (!(isDir && existing.IsDir))
+            {
+                if (entry.EntryType == TarEntryType.HardLink && SameLinkTarget(entry, path)) return;
+                RemoveAll(dirfd, name, existing.IsDir, path);
+            }
+        }
+
+        switch (entry.EntryType)
+        {
+            case TarEntryType.Directory:
+                if (!existing.IsDir || !NativeFs.TryFstatAt(dirfd, name, NativeFs.AT_SYMLINK_NOFOLLOW, out _))
+                    NativeFs.MkdirAt(dirfd, name, 0x1C0 /* 0700 */, Where(path));
+                _dirTimes.Add((path, entry.ModificationTime));
+                break;
+            case TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile:
+                WriteFile(dirfd, name, path, entry);
+                break;
+            case TarEntryType.SymbolicLink:
+                if (entry.LinkName.Length == 0) throw new LayerFormatException($"layer entry \"{entry.Name}\": symlink with an empty target");
+                NativeFs.SymlinkAt(entry.LinkName, dirfd, name, Where(path));
+                break;
+            case TarEntryType.HardLink:
+                CreateHardLink(dirfd, name, path, entry);
+                _written.Add(path);
+                return; // a hard link shares the target's metadata
+            case TarEntryType.CharacterDevice or TarEntryType.BlockDevice:
+                uint type = entry.EntryType == TarEntryType.CharacterDevice ? NativeFs.S_IFCHR : NativeFs.S_IFBLK;
+                if (!_privileged) return; // an unprivileged user could not create it either: skip, as rootless Docker does
+                NativeFs.MknodAt(dirfd, name, type | 0x180 /* 0600 */, NativeFs.MakeDev((uint)((PosixTarEntry)entry).DeviceMajor, (uint)((PosixTarEntry)entry).DeviceMinor), Where(path));
+                break;
+            case TarEntryType.Fifo:
+                NativeFs.MknodAt(dirfd, name, NativeFs.S_IFIFO | 0x180 /* 0600 */, 0, Where(path));
+                break;
+            default:
+                throw new LayerFormatException($"layer entry \"{entry.Name}\": unsupported tar entry type {entry.EntryType}");
+        }
+        _written.Add(path);
+        SetMetadata(dirfd, name, path, entry);
+    }
+
+    private bool SameLinkTarget(TarEntry entry, string path) => TarPath.Clean(entry.LinkName, "hardlink target") == path;
+
+    private void WriteFile(int dirfd, string name, string path, TarEntry entry)
+    {
+        int fd = NativeFs.OpenAt(dirfd, name, NativeFs.O_WRONLY | NativeFs.O_CREAT | NativeFs.O_EXCL | NativeFs.O_NOFOLLOW, 0x180 /* 0600 */, Where(path));
+        using var fs = new FileStream(new SafeFileHandle(fd, ownsHandle: true), FileAccess.Write, bufferSize: 0);
+        if (entry.DataStream is { } data)
+        {
+            try
+            {
+                data.CopyTo(fs, 1 << 17);
+            }
+            catch (EndOfStreamException e)
+            {
+                throw new LayerFormatException($"layer entry \"{entry.Name}\": archive ends inside the file's data", e);
+            }
+        }
+        _fileBytes += entry.Length;
+    }
+
+    private void CreateHardLink(int dirfd, string name, string path, TarEntry entry)
+    {
+        var target = TarPath.Clean(entry.LinkName, $"hardlink \"{entry.Name}\" target");
+        if (target.Length == 0) throw new LayerFormatException($"layer entry \"{entry.Name}\": hard link to the layer root");
+        var (tparent, tname) = TarPath.Split(target);
+        int tfd = OpenParent(tparent, create: false);
+        if (tfd < 0 || !NativeFs.TryFstatAt(tfd, tname, NativeFs.AT_SYMLINK_NOFOLLOW, out var st))
+            throw new LayerFormatException($"layer entry \"{entry.Name}\": hard link target \"{entry.LinkName}\" does not exist in the layer");
+        if (st.IsDir) throw new LayerFormatException($"layer entry \"{entry.Name}\": hard link to directory \"{entry.LinkName}\"");
+        // tfd may be the cached parent; take a private descriptor so opening our own parent does not close it.
+        using var own = new SafeFd(NativeFs.OpenAt2(_rootFd.Fd, tparent.Length == 0 ? "." : tparent, NativeFs.O_PATH | NativeFs.O_DIRECTORY, 0, Resolve));
+        if (own.Fd < 0) throw new ErrnoException($"open {Where(tparent)}", -own.Fd);
+        dirfd = OpenParent(TarPath.Split(path).Parent, create: true);
+        NativeFs.LinkAt(own.Fd, tname, dirfd, name, 0, $"{Where(path)} -> {target}");
+    }
+
+    private void SetMetadata(int dirfd, string name, string path, TarEntry entry)
+    {
+        bool symlink = entry.EntryType == TarEntryType.SymbolicLink;
+        if (_privileged)
+            NativeFs.FchownAt(dirfd, name, (uint)entry.Uid, (uint)entry.Gid, NativeFs.AT_SYMLINK_NOFOLLOW, Where(path));
+        if (entry is PaxTarEntry pax)
+        {
+            foreach (var (key, value) in pax.ExtendedAttributes)
+            {
+                if (!key.StartsWith("SCHILY.xattr.", StringComparison.Ordinal)) continue;
+                var xname = key["SCHILY.xattr.".Length..];
+                if (!XattrAllowed(xname)) continue;
+                try
+                {
+                    NativeFs.LSetXattr($"/proc/self/fd/{dirfd}/{name}", xname, System.Text.Encoding.UTF8.GetBytes(value), Where(path));
+                }
+                catch (ErrnoException e) when (e.Code is Errno.EOPNOTSUPP or Errno.EPERM && !_privileged) { }
+            }
+        }
+        if (!symlink)
+        {
+            NativeFs.FchmodAt(dirfd, name, (uint)entry.Mode & 0xFFF /* 07777 */, Where(path));
+            if (entry.EntryType != TarEntryType.Directory)
+                NativeFs.UtimensAt(dirfd, name, entry.ModificationTime, NativeFs.AT_SYMLINK_NOFOLLOW, Where(path));
+        }
+        else
+        {
+            NativeFs.UtimensAt(dirfd, name, entry.ModificationTime, NativeFs.AT_SYMLINK_NOFOLLOW, Where(path));
+        }
+    }
+
+    /// <summary>Overlay's own attributes are never taken from an archive: they would forge whiteouts and redirects.</summary>
+    public static bool XattrAllowed(string name)
+        => !name.StartsWith("trusted.overlay.", StringComparison.Ordinal) && !name.StartsWith("user.overlay.", StringComparison.Ordinal);
+
+    private void ApplyWhiteout(string parent, string name, string original)
+    {
+        int dirfd = OpenParent(parent, create: false);
+        if (dirfd < 0) return; // nothing below to hide
+        InvalidateCache();
+        if (name == OpaqueWhiteout)
+        {
+            using var dir = new SafeFd(NativeFs.OpenAt2(_rootFd.Fd, parent.Length == 0 ? "." : parent, NativeFs.O_RDONLY | NativeFs.O_DIRECTORY, 0, Resolve));
+            if (dir.Fd < 0) throw new ErrnoException($"open {Where(parent)}", -dir.Fd);
+            foreach (var child in ListDir(parent))
+            {
+                var childPath = parent.Length == 0 ? child : parent + "/" + child;
+                if (_written.Contains(childPath)) continue;
+                if (NativeFs.TryFstatAt(dir.Fd, child, NativeFs.AT_SYMLINK_NOFOLLOW, out var st))
+                    RemoveAll(dir.Fd, child, st.IsDir, childPath);
+            }
+            return;
+        }
+        var target = name[WhiteoutPrefix.Length..];
+        if (target.Length == 0 || target == "." || target == "..")
+            throw new LayerFormatException($"layer entry \"{original}\": invalid whiteout name");
+        if (NativeFs.TryFstatAt(dirfd, target, NativeFs.AT_SYMLINK_NOFOLLOW, out var existing))
+            RemoveAll(dirfd, target, existing.IsDir, parent.Length == 0 ? target : parent + "/" + target);
+    }
+
+    private List<string> ListDir(string rel)
+    {
+        // Enumerate through /proc/self/fd of a safely opened descriptor, never through a path that could be swapped.
+        using var dir = new SafeFd(NativeFs.OpenAt2(_rootFd.Fd, rel.Length == 0 ? "." : rel, NativeFs.O_RDONLY | NativeFs.O_DIRECTORY, 0, Resolve));
+        if (dir.Fd < 0) throw new ErrnoException($"open {Where(rel)}", -dir.Fd);
+        return Directory.EnumerateFileSystemEntries($"/proc/self/fd/{dir.Fd}").Select(Path.GetFileName).ToList()!;
+    }
+
+    /// <summary>Removes <paramref name="name"/> under <paramref name="dirfd"/>, recursing into directories without following symlinks.</summary>
+    private void RemoveAll(int dirfd, string name, bool isDir, string rel)
+    {
+        InvalidateCache();
+        if (isDir)
+        {
+            using var sub = new SafeFd(NativeFs.OpenAt(dirfd, name, NativeFs.O_RDONLY | NativeFs.O_DIRECTORY | NativeFs.O_NOFOLLOW, 0, Where(rel)));
+            foreach (var child in Directory.EnumerateFileSystemEntries($"/proc/self/fd/{sub.Fd}").Select(Path.GetFileName).ToList())
+            {
+                if (NativeFs.TryFstatAt(sub.Fd, child!, NativeFs.AT_SYMLINK_NOFOLLOW, out var st))
+                    RemoveAll(sub.Fd, child!, st.IsDir, rel + "/" + child);
+            }
+            NativeFs.UnlinkAt(dirfd, name, NativeFs.AT_REMOVEDIR, $"rmdir {Where(rel)}");
+        }
+        else
+        {
+            NativeFs.UnlinkAt(dirfd, name, 0, Where(rel));
+        }
+        _written.Remove(rel);
+    }
+
+    /// <summary>Opens the directory <paramref name="rel"/> inside the root (creating missing components with mode 0755
+    /// when asked). Returns a cached descriptor owned by the applier, or -1 when it does not exist and create is false.</summary>
+    private int OpenParent(string rel, bool create)
+    {
+        if (rel.Length == 0) return _rootFd.Fd;
+        if (_cachedParent == rel && _cachedParentFd is not null) return _cachedParentFd.Fd;
+        int fd = NativeFs.OpenAt2(_rootFd.Fd, rel, NativeFs.O_PATH | NativeFs.O_DIRECTORY, 0, Resolve);
+        if (fd == -Errno.ENOENT && create)
+        {
+            var parts = rel.Split('/');
+            for (int i = 1; i <= parts.Length; i++)
+            {
+                var prefix = string.Join('/', parts, 0, i);
+                int pfd = NativeFs.OpenAt2(_rootFd.Fd, prefix, NativeFs.O_PATH | NativeFs.O_DIRECTORY, 0, Resolve);
+                if (pfd >= 0) { NativeFs.close(pfd); continue; }
+                if (pfd != -Errno.ENOENT) throw new ErrnoException($"open {Where(prefix)}", -pfd);
+                var up = i == 1 ? "" : string.Join('/', parts, 0, i - 1);
+                using var upFd = new SafeFd(up.Length == 0 ? NativeFs.OpenAt(_rootFd.Fd, ".", NativeFs.O_PATH | NativeFs.O_DIRECTORY, 0, _root)
+                    : NativeFs.OpenAt2(_rootFd.Fd, up, NativeFs.O_PATH | NativeFs.O_DIRECTORY, 0, Resolve));
+                if (upFd.Fd < 0) throw new ErrnoException($"open {Where(up)}", -upFd.Fd);
+                int rc = NativeFs.TryMkdirAt(upFd.Fd, parts[i - 1], 0x1ED /* 0755 */);
+                if (rc < 0 && rc != -Errno.EEXIST) throw new ErrnoException($"mkdir {Where(prefix)}", -rc);
+            }
+            fd = NativeFs.OpenAt2(_rootFd.Fd, rel, NativeFs.O_PATH | NativeFs.O_DIRECTORY, 0, Resolve);
+        }
+        if (fd == -Errno.ENOENT && !create) return -1;
+        if (fd == -Errno.ENOTDIR)
+            throw new LayerFormatException($"layer entry under \"{rel}\": \"{rel}\" is not a directory in the layer");
+        if (fd == -Errno.EXDEV || fd == -Errno.ELOOP)
+            throw new LayerFormatException($"layer entry under \"{rel}\": path resolves outside the layer root; refusing to apply it");
+        if (fd < 0) throw new ErrnoException($"open {Where(rel)}", -fd);
+        InvalidateCache();
+        _cachedParent = rel;
+        _cachedParentFd = new SafeFd(fd);
+        return fd;
+    }
+
+    private void InvalidateCache()
+    {
+        _cachedParentFd?.Dispose();
+        _cachedParentFd = null;
+        _cachedParent = null;
+    }
+
+    public void Dispose()
+    {
+        InvalidateCache();
+        _rootFd.Dispose();
+    }
+}

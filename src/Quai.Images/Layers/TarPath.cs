@@ -1,0 +1,31 @@
+namespace Quai.Images.Layers;
+
+/// <summary>Validation of paths inside a layer tar. Hostile archives use absolute names and <c>..</c> to
+/// write outside the layer; such entries are refused outright with an error naming them.</summary>
+public static class TarPath
+{
+    /// <summary>Returns the clean relative path ("a/b/c"), "" for the root itself; throws for escaping names.</summary>
+    public static string Clean(string name, string what = "entry")
+    {
+        if (name.Length == 0) throw new LayerFormatException($"layer {what} has an empty name");
+        if (name.Contains('\0')) throw new LayerFormatException($"layer {what} \"{name.Replace("\0", "\\0")}\" contains a NUL byte");
+        if (name[0] == '/') throw new LayerFormatException($"layer {what} \"{name}\" is an absolute path; refusing to apply it");
+        var parts = new List<string>();
+        foreach (var part in name.Split('/'))
+        {
+            if (part.Length == 0 || part == ".") continue;
+            if (part == "..") throw new LayerFormatException($"layer {what} \"{name}\" contains \"..\"; refusing to apply it");
+            parts.Add(part);
+        }
+        return string.Join('/', parts);
+    }
+
+    public static (string Parent, string Base) Split(string clean)
+    {
+        int slash = clean.LastIndexOf('/');
+        return slash < 0 ? ("", clean) : (clean[..slash], clean[(slash + 1)..]);
+    }
+}
+
+/// <summary>A layer or archive that is malformed or hostile; the message names the offending path.</summary>
+public sealed class LayerFormatException(string message, Exception? inner = null) : IOException(message, inner);
