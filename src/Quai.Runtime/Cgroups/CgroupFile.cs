@@ -16,20 +16,20 @@ public static unsafe class CgroupFile
 
     public static void WritePath(string path, string value)
     {
-        int fd = Native.Open(path, Native.O_WRONLY | Native.O_CLOEXEC | Native.O_TRUNC, 0);
-        if (fd < 0) throw new ErrnoException($"write {value} to {path}", Native.LastErrno);
+        int fd = CgroupNative.Open(path, CgroupNative.O_WRONLY | CgroupNative.O_CLOEXEC | CgroupNative.O_TRUNC, 0);
+        if (fd < 0) throw new ErrnoException($"write {value} to {path}", CgroupNative.LastErrno);
         try
         {
             byte[] bytes = Encoding.UTF8.GetBytes(value);
             fixed (byte* p = bytes)
             {
                 nint rc;
-                do { rc = Native.Write(fd, p, bytes.Length); }
-                while (rc < 0 && Native.LastErrno == Errno.EINTR);
-                if (rc < 0) throw new ErrnoException($"write {value} to {path}", Native.LastErrno);
+                do { rc = CgroupNative.Write(fd, p, bytes.Length); }
+                while (rc < 0 && CgroupNative.LastErrno == Errno.EINTR);
+                if (rc < 0) throw new ErrnoException($"write {value} to {path}", CgroupNative.LastErrno);
             }
         }
-        finally { Native.Close(fd); }
+        finally { CgroupNative.Close(fd); }
     }
 
     /// <summary>Writes only when the file exists (optional knobs); returns whether it was written.</summary>
@@ -47,26 +47,26 @@ public static unsafe class CgroupFile
 
     public static string ReadPath(string path)
     {
-        int fd = Native.Open(path, Native.O_RDONLY | Native.O_CLOEXEC, 0);
-        if (fd < 0) throw new ErrnoException($"open {path}", Native.LastErrno);
+        int fd = CgroupNative.Open(path, CgroupNative.O_RDONLY | CgroupNative.O_CLOEXEC, 0);
+        if (fd < 0) throw new ErrnoException($"open {path}", CgroupNative.LastErrno);
         try
         {
             var ms = new MemoryStream();
             byte* buf = stackalloc byte[8192];
             while (true)
             {
-                nint n = Native.Read(fd, buf, 8192);
+                nint n = CgroupNative.Read(fd, buf, 8192);
                 if (n < 0)
                 {
-                    if (Native.LastErrno == Errno.EINTR) continue;
-                    throw new ErrnoException($"read {path}", Native.LastErrno);
+                    if (CgroupNative.LastErrno == Errno.EINTR) continue;
+                    throw new ErrnoException($"read {path}", CgroupNative.LastErrno);
                 }
                 if (n == 0) break;
                 ms.Write(new ReadOnlySpan<byte>(buf, (int)n));
             }
             return Encoding.UTF8.GetString(ms.GetBuffer(), 0, (int)ms.Length);
         }
-        finally { Native.Close(fd); }
+        finally { CgroupNative.Close(fd); }
     }
 
     public static string? TryRead(string dir, string file)

@@ -87,8 +87,8 @@ public abstract class CgroupManagerBase : ICgroupManager
             {
                 foreach (var pid in GetPids(true))
                 {
-                    if (Native.Kill(pid, signal) < 0 && Native.LastErrno != Errno.ESRCH)
-                        throw new ErrnoException($"kill({pid}, {signal})", Native.LastErrno);
+                    if (CgroupNative.Kill(pid, signal) < 0 && CgroupNative.LastErrno != Errno.ESRCH)
+                        throw new ErrnoException($"kill({pid}, {signal})", CgroupNative.LastErrno);
                 }
             }
             finally
@@ -137,8 +137,8 @@ public abstract class CgroupManagerBase : ICgroupManager
         int delayMs = 1;
         while (true)
         {
-            if (Native.Rmdir(dir) == 0) return;
-            int errno = Native.LastErrno;
+            if (CgroupNative.Rmdir(dir) == 0) return;
+            int errno = CgroupNative.LastErrno;
             if (errno == Errno.ENOENT) return;
             if (errno is not (Errno.EBUSY or Errno.ENOTEMPTY or Errno.EAGAIN) || sw.Elapsed > timeout)
                 throw new ErrnoException($"rmdir {dir}", errno);
@@ -156,9 +156,9 @@ public abstract class CgroupManagerBase : ICgroupManager
         if (Directory.Exists(dir)) return;
         var parent = Path.GetDirectoryName(dir.TrimEnd('/'));
         if (!string.IsNullOrEmpty(parent) && parent != dir) MkdirAll(parent);
-        if (Native.Mkdir(dir, 0x1ed /* 0755 */) < 0)
+        if (CgroupNative.Mkdir(dir, 0x1ed /* 0755 */) < 0)
         {
-            int errno = Native.LastErrno;
+            int errno = CgroupNative.LastErrno;
             if (errno != Errno.EEXIST) throw new ErrnoException($"mkdir {dir}", errno);
         }
     }

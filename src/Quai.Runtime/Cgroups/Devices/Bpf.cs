@@ -24,7 +24,7 @@ public static unsafe class Bpf
         _ => throw new PlatformNotSupportedException("bpf syscall number unknown for " + RuntimeInformation.ProcessArchitecture),
     };
 
-    private static long Call(int cmd, byte* attr) => Native.Syscall(SysBpf, cmd, (long)attr, AttrSize);
+    private static long Call(int cmd, byte* attr) => CgroupNative.Syscall(SysBpf, cmd, (long)attr, AttrSize);
 
     /// <summary>Loads a device program; returns its fd. The verifier log is included in the error.</summary>
     public static int LoadDeviceProgram(IReadOnlyList<BpfInstruction> program)
@@ -53,7 +53,7 @@ public static unsafe class Bpf
                 *(uint*)(attr + 68) = BPF_CGROUP_DEVICE; // expected_attach_type
                 long fd = Call(BPF_PROG_LOAD, attr);
                 if (fd >= 0) return (int)fd;
-                int errno = Native.LastErrno;
+                int errno = CgroupNative.LastErrno;
                 if (attempt == 1 || errno is Errno.EPERM or Errno.ENOSYS)
                 {
                     string verifier = log.Length > 0 ? Encoding.ASCII.GetString(log).TrimEnd('\0').Trim() : "";
@@ -78,7 +78,7 @@ public static unsafe class Bpf
             *(ulong*)(attr + 16) = (ulong)p;
             *(uint*)(attr + 24) = (uint)ids.Length;
             if (Call(BPF_PROG_QUERY, attr) < 0)
-                throw new ErrnoException($"bpf(BPF_PROG_QUERY) on {cgroupPath}", Native.LastErrno);
+                throw new ErrnoException($"bpf(BPF_PROG_QUERY) on {cgroupPath}", CgroupNative.LastErrno);
             uint count = *(uint*)(attr + 24);
             return ids.Take((int)Math.Min(count, (uint)ids.Length)).ToList();
         }
@@ -90,7 +90,7 @@ public static unsafe class Bpf
         new Span<byte>(attr, AttrSize).Clear();
         *(uint*)attr = id;
         long fd = Call(BPF_PROG_GET_FD_BY_ID, attr);
-        if (fd < 0) throw new ErrnoException($"bpf(BPF_PROG_GET_FD_BY_ID, {id})", Native.LastErrno);
+        if (fd < 0) throw new ErrnoException($"bpf(BPF_PROG_GET_FD_BY_ID, {id})", CgroupNative.LastErrno);
         return (int)fd;
     }
 
@@ -103,7 +103,7 @@ public static unsafe class Bpf
         *(uint*)(attr + 8) = BPF_CGROUP_DEVICE;
         *(uint*)(attr + 12) = (uint)flags;
         if (Call(BPF_PROG_ATTACH, attr) < 0)
-            throw new ErrnoException($"bpf(BPF_PROG_ATTACH, BPF_CGROUP_DEVICE) to {cgroupPath}", Native.LastErrno);
+            throw new ErrnoException($"bpf(BPF_PROG_ATTACH, BPF_CGROUP_DEVICE) to {cgroupPath}", CgroupNative.LastErrno);
     }
 
     public static void Detach(int cgroupFd, int progFd, string cgroupPath)
@@ -114,7 +114,7 @@ public static unsafe class Bpf
         *(uint*)(attr + 4) = (uint)progFd;
         *(uint*)(attr + 8) = BPF_CGROUP_DEVICE;
         if (Call(BPF_PROG_DETACH, attr) < 0)
-            throw new ErrnoException($"bpf(BPF_PROG_DETACH, BPF_CGROUP_DEVICE) from {cgroupPath}", Native.LastErrno);
+            throw new ErrnoException($"bpf(BPF_PROG_DETACH, BPF_CGROUP_DEVICE) from {cgroupPath}", CgroupNative.LastErrno);
     }
 
     /// <summary>
@@ -124,8 +124,8 @@ public static unsafe class Bpf
     /// </summary>
     public static void ReplaceDeviceFilter(string cgroupDir, IReadOnlyList<BpfInstruction> program)
     {
-        int dirFd = Native.Open(cgroupDir, Native.O_RDONLY | Native.O_DIRECTORY | Native.O_CLOEXEC, 0);
-        if (dirFd < 0) throw new ErrnoException($"open {cgroupDir}", Native.LastErrno);
+        int dirFd = CgroupNative.Open(cgroupDir, CgroupNative.O_RDONLY | CgroupNative.O_DIRECTORY | CgroupNative.O_CLOEXEC, 0);
+        if (dirFd < 0) throw new ErrnoException($"open {cgroupDir}", CgroupNative.LastErrno);
         var oldFds = new List<int>();
         int progFd = -1;
         try
@@ -144,9 +144,9 @@ public static unsafe class Bpf
         }
         finally
         {
-            foreach (var fd in oldFds) Native.Close(fd);
-            if (progFd >= 0) Native.Close(progFd);
-            Native.Close(dirFd);
+            foreach (var fd in oldFds) CgroupNative.Close(fd);
+            if (progFd >= 0) CgroupNative.Close(progFd);
+            CgroupNative.Close(dirFd);
         }
     }
 }

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace Quai.Runtime.Cgroups;
 
 /// <summary>libc entry points used by the cgroup code (declared privately to this folder).</summary>
-internal static unsafe partial class Native
+internal static unsafe partial class CgroupNative
 {
     public const int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_CLOEXEC = 0x80000, O_DIRECTORY = 0x10000, O_TRUNC = 0x200;
 
