@@ -57,7 +57,7 @@ public sealed class ContentStore
     /// <summary>Writes <paramref name="source"/> into the store. When <paramref name="expected"/> or
     /// <paramref name="expectedSize"/> are given, the content must match them or nothing is stored.
     /// <paramref name="what"/> names the source in errors (e.g. the archive member).</summary>
-    public (Digest Digest, long Size) Ingest(Stream source, Digest? expected, long? expectedSize, string what)
+    public (Digest Digest, long Size) Ingest(Stream source, Digest? expected, long? expectedSize, string what, Action<Digest>? beforeCommit = null)
     {
         var temp = Path.Combine(IngestDir, $"{Environment.ProcessId}-{Guid.NewGuid():N}");
         try
@@ -91,6 +91,8 @@ public sealed class ContentStore
                 throw new InvalidDataException($"{what}: size mismatch: descriptor says {es} bytes, content has {size}");
             if (expected is { } ed && ed != digest)
                 throw new InvalidDataException($"{what}: digest mismatch: expected {ed}, content is {digest}");
+            // The caller leases the digest here, before the blob can be seen, so a concurrent GC cannot remove it.
+            beforeCommit?.Invoke(digest);
             var final = BlobPath(digest);
             if (File.Exists(final))
                 File.Delete(temp);
@@ -105,12 +107,11 @@ public sealed class ContentStore
         }
     }
 
-    public (Digest Digest, long Size) Ingest(ReadOnlySpan<byte> data, string what)
+    public (Digest Digest, long Size) Ingest(ReadOnlySpan<byte> data, string what, Action<Digest>? beforeCommit = null)
     {
         var digest = Digest.Compute(data);
-        if (Exists(digest)) return (digest, data.Length);
         using var ms = new MemoryStream(data.ToArray());
-        return Ingest(ms, digest, data.Length, what);
+        return Ingest(ms, digest, data.Length, what, beforeCommit);
     }
 
     public void Delete(Digest digest) => TryDelete(BlobPath(digest));

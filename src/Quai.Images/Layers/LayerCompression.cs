@@ -26,13 +26,22 @@ public static class LayerCompression
     /// <summary>Wraps <paramref name="compressed"/> in the right decompressor (peeking without consuming).</summary>
     public static Stream Decompress(Stream compressed, out Compression compression)
     {
-        var buffered = compressed.CanSeek ? compressed : new BufferedStream(compressed, 1 << 16);
-        Span<byte> head = stackalloc byte[4];
-        long start = buffered.CanSeek ? buffered.Position : 0;
-        int n = buffered.ReadAtLeast(head, 4, throwOnEndOfStream: false);
-        if (buffered.CanSeek) buffered.Position = start;
-        else throw new InvalidOperationException("internal: decompression needs a seekable stream");
-        compression = Detect(head[..n]);
+        Stream buffered;
+        var head = new byte[4];
+        int n;
+        if (compressed.CanSeek)
+        {
+            long start = compressed.Position;
+            n = compressed.ReadAtLeast(head, 4, throwOnEndOfStream: false);
+            compressed.Position = start;
+            buffered = compressed;
+        }
+        else
+        {
+            n = compressed.ReadAtLeast(head, 4, throwOnEndOfStream: false);
+            buffered = new PrefixedStream(head[..n], compressed);
+        }
+        compression = Detect(head.AsSpan(0, n));
         return compression switch
         {
             Compression.Gzip => new GZipStream(buffered, CompressionMode.Decompress, leaveOpen: false),
@@ -63,4 +72,32 @@ internal sealed class NonClosingStream(Stream inner) : Stream
     public override void SetLength(long value) => throw new NotSupportedException();
     public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
     public override void Write(ReadOnlySpan<byte> buffer) => inner.Write(buffer);
+}
+
+/// <summary>Re-delivers bytes already read from a non-seekable stream, then the rest of it.</summary>
+internal sealed class PrefixedStream(byte[] prefix, Stream inner) : Stream
+{
+    private int _pos;
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+    public override int Read(Span<byte> buffer)
+    {
+        if (_pos < prefix.Length)
+        {
+            int n = Math.Min(buffer.Length, prefix.Length - _pos);
+            prefix.AsSpan(_pos, n).CopyTo(buffer);
+            _pos += n;
+            return n;
+        }
+        return inner.Read(buffer);
+    }
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    protected override void Dispose(bool disposing) { if (disposing) inner.Dispose(); base.Dispose(disposing); }
 }

@@ -22,7 +22,7 @@ public interface ISnapshotter
 
     /// <summary>Freezes active snapshot <paramref name="key"/> as committed snapshot <paramref name="name"/>.
     /// Returns false (and discards the active snapshot) when <paramref name="name"/> already exists.</summary>
-    bool Commit(string name, string key);
+    bool Commit(string name, string key, long? size = null);
 
     /// <summary>Removes a snapshot that has no children.</summary>
     void Remove(string key);

@@ -58,15 +58,15 @@ public abstract class SnapshotterBase : ISnapshotter
 
     public abstract IReadOnlyList<Mount> Mounts(string key);
 
-    public bool Commit(string name, string key)
+    public bool Commit(string name, string key, long? size = null)
     {
         var rec = Get(key);
         if (rec.Kind != SnapshotKind.Active) throw new InvalidOperationException($"commit snapshot {key}: it is already committed");
-        long size = DirUsage(FsDir(rec.Id));
+        long usage = size ?? DirUsage(FsDir(rec.Id));
         bool done = Db.Write(tx =>
         {
             if (Db.Snapshot(name, tx) is not null) return false;
-            Db.CommitSnapshot(key, name, size, tx);
+            Db.CommitSnapshot(key, name, usage, tx);
             return true;
         });
         if (!done) Remove(key);

@@ -1,0 +1,84 @@
+using Quai.Images.Gc;
+using Quai.Images.Layers;
+using Quai.Images.Metadata;
+using Quai.Images.Snapshots;
+using Quai.Oci.Image;
+
+namespace Quai.Images;
+
+/// <summary>A container's root filesystem: mount <see cref="Mounts"/> on the rootfs path (e.g. with
+/// <see cref="MountHelper.MountAll"/> inside the container's mount namespace).</summary>
+public sealed record PreparedRootfs(string Key, ResolvedImage Image, IReadOnlyList<Mount> Mounts);
+
+public sealed class CommitOptions
+{
+    public Reference? Tag { get; set; }
+    public IReadOnlyList<string> Changes { get; set; } = [];
+    public string? Author { get; set; }
+    public string? Message { get; set; }
+    public string CreatedBy { get; set; } = "";
+    public Compression Compression { get; set; } = Compression.Gzip;
+}
+
+/// <summary>What the container engine calls.</summary>
+public sealed partial class ImageStore
+{
+    /// <summary>Creates the writable root filesystem of container <paramref name="containerId"/> from an image.
+    /// The image cannot be garbage-collected while it exists; rmi without force refuses.</summary>
+    public PreparedRootfs PrepareRootfs(string containerId, string imageNameOrId)
+    {
+        var image = Resolve(imageNameOrId);
+        var mounts = Snapshotter.Prepare(ContainerKey(containerId), image.TopChain, image.Id);
+        return new PreparedRootfs(ContainerKey(containerId), image, mounts);
+    }
+
+    /// <summary>The mounts of an existing container rootfs (after a restart of the engine).</summary>
+    public IReadOnlyList<Mount> RootfsMounts(string containerId) => Snapshotter.Mounts(ContainerKey(containerId));
+
+    /// <summary>Deletes a container's root filesystem (it must be unmounted).</summary>
+    public void ReleaseRootfs(string containerId) => Snapshotter.Remove(ContainerKey(containerId));
+
+    /// <summary><c>docker commit</c>: the container's changes become a new layer on top of its image.</summary>
+    public ImageRecord CommitRootfs(string containerId, CommitOptions options)
+    {
+        var key = ContainerKey(containerId);
+        var snap = Snapshotter.Stat(key) ?? throw new SnapshotNotFoundException(key);
+        var baseImage = Describe(Metadata.Image(snap.ImageId ?? "") ?? throw new ImageNotFoundException(snap.ImageId ?? key));
+        using var lease = new Lease(Metadata);
+        var temp = Path.Combine(Content.IngestDir, $"{Environment.ProcessId}-diff-{Guid.NewGuid():N}");
+        try
+        {
+            Digest diffId;
+            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite))
+            {
+                using (var compressed = LayerCompression.Compress(file, options.Compression, leaveOpen: true))
+                using (var hashing = new HashingStream(compressed, leaveOpen: true))
+                {
+                    Snapshotter.WriteDiff(key, hashing);
+                    hashing.Flush();
+                    diffId = hashing.Digest();
+                }
+                file.Position = 0;
+                var (blob, size) = Content.Ingest(file, null, null, $"commit of {containerId}", d => lease.Add(Lease.Blob, d.ToString()));
+                var config = baseImage.Config;
+                config.Config ??= new ContainerConfig();
+                Archives.ConfigChanges.Apply(config.Config, options.Changes);
+                var now = DateTimeOffset.UtcNow;
+                config.Created = now;
+                if (options.Author is not null) config.Author = options.Author;
+                config.RootFs.DiffIds.Add(diffId.ToString());
+                (config.History ??= []).Add(new HistoryEntry { Created = now, Author = options.Author, Comment = options.Message, CreatedBy = options.CreatedBy });
+                var layers = baseImage.Manifest.Layers.ToList();
+                layers.Add(Descriptor.For(MediaTypes.OciLayerFor(options.Compression), blob, size));
+                foreach (var l in layers) lease.Add(Lease.Blob, l.Digest);
+                return RegisterNew(lease, config, layers, options.Tag is null ? [] : [options.Tag]);
+            }
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+
+    private static string ContainerKey(string containerId) => "container-" + containerId;
+}
