@@ -90,7 +90,7 @@ public static unsafe class CgroupFile
     public static ulong ReadUintOrZero(string dir, string file)
     {
         var s = TryRead(dir, file);
-        return s == null ? 0 : ParseUint(s, Path.Combine(dir, file));
+        return string.IsNullOrWhiteSpace(s) ? 0 : ParseUint(s, Path.Combine(dir, file));
     }
 
     /// <summary>Parses "key value" lines (memory.stat, cpu.stat, ...).</summary>
