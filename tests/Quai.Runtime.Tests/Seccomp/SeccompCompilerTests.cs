@@ -324,6 +324,10 @@ public class SeccompCompilerTests
             Spec("SCMP_ACT_ALLOW", Rule("SCMP_ACT_ERRNO", ["read"], null, Arg(6, "SCMP_CMP_EQ", 1)))));
         Assert.Throws<SeccompException>(() => SeccompCompiler.Compile(
             Spec("SCMP_ACT_ALLOW", Rule("SCMP_ACT_ERRNO", ["read"], 0x10000))));
+        // As runc: notifying on write would deadlock the runtime handing the listener fd over.
+        var ex = Assert.Throws<SeccompException>(() => SeccompCompiler.Compile(
+            Spec("SCMP_ACT_ALLOW", Rule("SCMP_ACT_NOTIFY", ["read", "write"]))));
+        Assert.Contains("write", ex.Message);
         // An unknown action errors even when all names are unknown.
         Assert.Throws<SeccompException>(() => SeccompCompiler.Compile(
             Spec("SCMP_ACT_ALLOW", Rule("SCMP_ACT_WHATEVER", ["no_such_syscall"]))));
