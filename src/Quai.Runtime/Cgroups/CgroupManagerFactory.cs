@@ -17,6 +17,8 @@ public static class CgroupManagerFactory
     public static ICgroupManager Create(string? cgroupsPath, string containerId, bool rootless, CgroupEnvironment env, CgroupOptions? options)
     {
         var (inner, absolute) = CgroupPath.Parse(cgroupsPath, containerId);
+        if (inner is "" or "/")
+            throw new CgroupException($"cgroupsPath \"{cgroupsPath}\" names the root of the cgroup hierarchy; a container needs its own cgroup");
         ICgroupManager manager;
         switch (env.Mode)
         {

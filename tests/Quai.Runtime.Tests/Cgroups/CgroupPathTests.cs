@@ -42,6 +42,14 @@ public class CgroupPathTests
     }
 
     [Fact]
+    public void HierarchyRootIsRejected()
+    {
+        var env = CgroupEnvironment.ForUnifiedRoot("/fake");
+        Assert.Throws<CgroupException>(() => CgroupManagerFactory.Create("/", "abc", false, env, NoDevices));
+        Assert.Throws<CgroupException>(() => CgroupManagerFactory.Create("/a/..", "abc", false, env, NoDevices));
+    }
+
+    [Fact]
     public void SystemdStyleIsRejected()
     {
         var env = CgroupEnvironment.ForUnifiedRoot("/fake");

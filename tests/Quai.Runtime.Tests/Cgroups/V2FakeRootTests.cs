@@ -135,6 +135,17 @@ public class V2FakeRootTests : IDisposable
     }
 
     [Fact]
+    public void CheckBeforeUpdate_RejectsLimitBelowUsage()
+    {
+        _fs.Touch("/pod/c1", "memory.current=5000");
+        var e = Assert.Throws<CgroupException>(() => _m.Update(new Resources { Memory = new MemoryResources { Limit = 4096, CheckBeforeUpdate = true } }));
+        Assert.Contains("checkBeforeUpdate", e.Message);
+        Assert.Equal("max", F("memory.max"));
+        _m.Update(new Resources { Memory = new MemoryResources { Limit = 4096 } });
+        Assert.Equal("4096", F("memory.max"));
+    }
+
+    [Fact]
     public void RealtimeIsRejectedOnV2() =>
         Assert.Throws<CgroupException>(() => _m.Apply(new Resources { Cpu = new CpuResources { RealtimeRuntime = 1000, RealtimePeriod = 10000 } }));
 

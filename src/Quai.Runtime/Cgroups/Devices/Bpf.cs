@@ -66,7 +66,10 @@ public static unsafe class Bpf
     }
 
     /// <summary>Program ids attached to a cgroup for BPF_CGROUP_DEVICE.</summary>
-    public static List<uint> QueryDevicePrograms(int cgroupFd, string cgroupPath)
+    public static List<uint> QueryDevicePrograms(int cgroupFd, string cgroupPath) => QueryDevicePrograms(cgroupFd, cgroupPath, out _);
+
+    /// <summary>Program ids attached to a cgroup for BPF_CGROUP_DEVICE, and the attach flags in effect.</summary>
+    public static List<uint> QueryDevicePrograms(int cgroupFd, string cgroupPath, out uint attachFlags)
     {
         var ids = new uint[64];
         byte* attr = stackalloc byte[AttrSize];
@@ -80,6 +83,7 @@ public static unsafe class Bpf
             if (Call(BPF_PROG_QUERY, attr) < 0)
                 throw new ErrnoException($"bpf(BPF_PROG_QUERY) on {cgroupPath}", CgroupNative.LastErrno);
             uint count = *(uint*)(attr + 24);
+            attachFlags = *(uint*)(attr + 12);
             return ids.Take((int)Math.Min(count, (uint)ids.Length)).ToList();
         }
     }
@@ -131,8 +135,17 @@ public static unsafe class Bpf
         try
         {
             List<uint> oldIds;
-            try { oldIds = QueryDevicePrograms(dirFd, cgroupDir); }
+            uint flags = 0;
+            try { oldIds = QueryDevicePrograms(dirFd, cgroupDir, out flags); }
             catch (ErrnoException e) when (e.Code is Errno.EINVAL or Errno.ENOSYS) { oldIds = new(); }
+            if (oldIds.Count > 0 && (flags & BPF_F_ALLOW_MULTI) == 0)
+            {
+                // Someone attached in exclusive/override mode: a multi attach would fail with EPERM,
+                // but attaching in the same mode atomically replaces their program.
+                progFd = LoadDeviceProgram(program);
+                Attach(dirFd, progFd, cgroupDir, (int)flags);
+                return;
+            }
             foreach (var id in oldIds)
             {
                 try { oldFds.Add(GetProgramFdById(id)); }

@@ -17,6 +17,7 @@ internal sealed class MemoryController : IController
     {
         var m = r.Memory;
         if (m == null) return;
+        CheckBeforeUpdate(dir, m);
         SetMemoryAndSwap(dir, m.Limit ?? 0, m.Swap ?? 0);
 
         // Kernel memory (memory.kmem.limit_in_bytes) is deprecated and ignored, as runc does; kernelTCP is still honoured.
@@ -84,4 +85,13 @@ internal sealed class MemoryController : IController
 
     /// <summary>oom_kill count from memory.oom_control.</summary>
     internal static ulong OomKills(string dir) => CgroupFile.ReadKeyValues(dir, "memory.oom_control").GetValueOrDefault("oom_kill");
+
+    /// <summary>OCI memory.checkBeforeUpdate: refuse a new limit below the current usage instead of reclaiming/OOM-killing.</summary>
+    private static void CheckBeforeUpdate(string dir, MemoryResources m)
+    {
+        if (m.CheckBeforeUpdate != true || m.Limit is not long limit || limit <= 0) return;
+        ulong usage = CgroupFile.ReadUintOrZero(dir, "memory.usage_in_bytes");
+        if ((ulong)limit < usage)
+            throw new CgroupException($"rejecting memory limit {limit}: below the current usage {usage} of {dir} (checkBeforeUpdate)");
+    }
 }

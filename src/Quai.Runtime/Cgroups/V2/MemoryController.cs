@@ -18,6 +18,7 @@ internal sealed class MemoryController : IController
         if (limit == 0 && swap == 0 && reservation == 0) return;
         // swappiness, kernel, kernelTCP and disableOOMKiller have no v2 equivalent and are ignored (as runc does).
 
+        CheckBeforeUpdate(dir, m);
         long swapV2 = Conversions.MemorySwapToV2(swap, limit);
         string? swapStr = Conversions.V2Num(swapV2);
         if (swapStr == null && swapV2 == 0 && swap > 0) swapStr = "0"; // swap == limit: no swap at all
@@ -56,4 +57,13 @@ internal sealed class MemoryController : IController
     }
 
     internal static ulong OomKills(string dir) => CgroupFile.ReadKeyValues(dir, "memory.events").GetValueOrDefault("oom_kill");
+
+    /// <summary>OCI memory.checkBeforeUpdate: refuse a new limit below the current usage instead of reclaiming/OOM-killing.</summary>
+    private static void CheckBeforeUpdate(string dir, MemoryResources m)
+    {
+        if (m.CheckBeforeUpdate != true || m.Limit is not long limit || limit <= 0) return;
+        ulong usage = CgroupFile.ReadUintOrZero(dir, "memory.current");
+        if ((ulong)limit < usage)
+            throw new CgroupException($"rejecting memory limit {limit}: below the current usage {usage} of {dir} (checkBeforeUpdate)");
+    }
 }
