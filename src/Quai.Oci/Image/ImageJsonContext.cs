@@ -49,5 +49,16 @@ public static class ImageJson
     public static ImageConfig ParseConfig(ReadOnlySpan<byte> json, string what) => Parse(json, ImageJsonContext.Default.ImageConfig, what);
     public static string? ProbeMediaType(ReadOnlySpan<byte> json, string what) => Parse(json, ImageJsonContext.Default.MediaTypeProbe, what).Effective;
 
-    public static byte[] Serialize<T>(T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> info) => JsonSerializer.SerializeToUtf8Bytes(value, info);
+    /// <summary>Writes compact JSON without escaping '+' and friends (media types stay readable, as other tools write them).</summary>
+    public static byte[] Serialize<T>(T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> info)
+        => JsonSerializer.SerializeToUtf8Bytes(value, (System.Text.Json.Serialization.Metadata.JsonTypeInfo<T>)Relaxed.GetTypeInfo(typeof(T))!);
+
+    /// <summary>The context with a relaxed encoder and the same options as the attribute declares.</summary>
+    public static ImageJsonContext Relaxed { get; } = new(new JsonSerializerOptions
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        AllowTrailingCommas = true,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
 }

@@ -1,0 +1,136 @@
+using System.CommandLine;
+using Quai.Cli.Output;
+using Quai.Images;
+using Quai.Oci.Image;
+
+namespace Quai.Cli.Commands.Images;
+
+/// <summary><c>images</c> / <c>image ls</c>.</summary>
+public static class ListCommand
+{
+    public static Command Create(CliContext cli, string name, params string[] aliases)
+    {
+        var all = new Option<bool>("--all", "-a") { Description = "Show all images (default hides intermediate images)" };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "Only show image IDs" };
+        var digests = new Option<bool>("--digests") { Description = "Show digests" };
+        var noTrunc = new Option<bool>("--no-trunc") { Description = "Don't truncate output" };
+        var filter = new Option<string[]>("--filter", "-f") { Description = "Filter output based on conditions provided (dangling, label, reference, before, since)", AllowMultipleArgumentsPerToken = false };
+        var format = new Option<string?>("--format") { Description = "Format output using a Go template ('table', 'json', or '{{.Field}}')" };
+        var repo = new Argument<string?>("REPOSITORY[:TAG]") { Arity = ArgumentArity.ZeroOrOne };
+        var cmd = new Command(name, "List images") { all, quiet, digests, noTrunc, filter, format, repo };
+        foreach (var a in aliases) cmd.Aliases.Add(a);
+        cmd.SetAction(p => cli.Run(p, store =>
+        {
+            var filters = ImageFilter.Parse(p.GetValue(filter) ?? [], store);
+            if (p.GetValue(repo) is { } r) filters.Add(ImageFilter.ReferenceMatch(r));
+            bool nt = p.GetValue(noTrunc);
+            var inUse = store.ImagesInUse();
+            var rows = new List<ImageRow>();
+            foreach (var (img, tags) in store.List())
+            {
+                var containers = inUse.Contains(img.Id) ? 1 : 0;
+                var candidate = tags.Count == 0
+                    ? [new ImageRow(img, "<none>", "<none>", containers)]
+                    : tags.Select(t => { var (rp, tg) = ImageRow.Split(t); return new ImageRow(img, rp, tg, containers); }).ToList();
+                rows.AddRange(candidate.Where(row => filters.All(f => f(row, tags))));
+            }
+            if (p.GetValue(quiet))
+            {
+                foreach (var id in rows.Select(row => row.Id(nt)).Distinct()) cli.Out.WriteLine(id);
+                return 0;
+            }
+            var fmt = p.GetValue(format);
+            if (fmt == "json") fmt = "{{json .}}";
+            if (fmt is null or "table")
+            {
+                fmt = p.GetValue(digests)
+                    ? "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
+                    : "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}";
+            }
+            var template = new GoTemplate(fmt);
+            if (template.IsTable)
+            {
+                var table = new TableWriter();
+                table.AddLine(template.Header(ImageRow.Headers));
+                foreach (var row in rows) table.AddLine(template.Render(row.ToJson(nt)));
+                table.WriteTo(cli.Out);
+            }
+            else
+            {
+                foreach (var row in rows) cli.Out.WriteLine(template.Render(row.ToJson(nt)));
+            }
+            return 0;
+        }));
+        return cmd;
+    }
+}
+
+/// <summary>Docker's image filters.</summary>
+internal static class ImageFilter
+{
+    public delegate bool Predicate(ImageRow row, IReadOnlyList<string> tags);
+
+    public static List<Predicate> Parse(IEnumerable<string> specs, ImageStore store)
+    {
+        var result = new List<Predicate>();
+        foreach (var spec in specs)
+        {
+            int eq = spec.IndexOf('=');
+            if (eq <= 0) throw new UsageException($"bad format of filter (expected name=value): {spec}");
+            var key = spec[..eq].ToLowerInvariant();
+            var value = spec[(eq + 1)..];
+            switch (key)
+            {
+                case "dangling":
+                    bool dangling = value switch
+                    {
+                        "true" or "1" => true,
+                        "false" or "0" => false,
+                        _ => throw new UsageException($"invalid filter 'dangling={value}'"),
+                    };
+                    result.Add((row, tags) => (tags.Count == 0) == dangling);
+                    break;
+                case "reference":
+                    result.Add(ReferenceMatch(value));
+                    break;
+                case "label":
+                    result.Add((row, _) => LabelMatch(store, row, value));
+                    break;
+                case "before":
+                    var before = store.Find(value);
+                    result.Add((row, _) => row.Image.Created < before.Created);
+                    break;
+                case "since":
+                    var since = store.Find(value);
+                    result.Add((row, _) => row.Image.Created > since.Created);
+                    break;
+                default:
+                    throw new UsageException($"invalid filter '{key}'");
+            }
+        }
+        return result;
+    }
+
+    public static Predicate ReferenceMatch(string pattern) => (row, _) =>
+    {
+        if (row.Repository == "<none>") return false;
+        var withTag = row.Repository + ":" + row.Tag;
+        return Glob(pattern, row.Repository) || Glob(pattern, withTag);
+    };
+
+    private static bool LabelMatch(ImageStore store, ImageRow row, string spec)
+    {
+        var config = ImageJson.ParseConfig(store.Content.ReadAll(Digest.Parse(row.Image.ConfigDigest)), "config");
+        var labels = config.Config?.Labels;
+        if (labels is null) return false;
+        int eq = spec.IndexOf('=');
+        return eq < 0 ? labels.ContainsKey(spec) : labels.TryGetValue(spec[..eq], out var v) && v == spec[(eq + 1)..];
+    }
+
+    /// <summary>Go's path.Match: '*' does not cross '/', '?' is one character.</summary>
+    public static bool Glob(string pattern, string s)
+    {
+        var regex = "^" + System.Text.RegularExpressions.Regex.Escape(pattern).Replace("\\*", "[^/]*").Replace("\\?", "[^/]") + "$";
+        return System.Text.RegularExpressions.Regex.IsMatch(s, regex);
+    }
+}

@@ -1,0 +1,20 @@
+using System.CommandLine;
+
+namespace Quai.Cli.Commands.Images;
+
+/// <summary><c>tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]</c>.</summary>
+public static class TagCommand
+{
+    public static Command Create(CliContext cli, string name)
+    {
+        var source = new Argument<string>("SOURCE_IMAGE[:TAG]");
+        var target = new Argument<string>("TARGET_IMAGE[:TAG]");
+        var cmd = new Command(name, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE") { source, target };
+        cmd.SetAction(p => cli.Run(p, store =>
+        {
+            store.Tag(p.GetValue(source)!, p.GetValue(target)!);
+            return 0;
+        }));
+        return cmd;
+    }
+}
