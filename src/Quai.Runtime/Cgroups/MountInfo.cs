@@ -21,8 +21,8 @@ public sealed record MountInfoEntry(int Id, int ParentId, string Root, string Mo
     /// <summary>For a cgroup v1 mount, the controllers named by its super options (incl. "name=systemd").</summary>
     public IReadOnlyList<string> Controllers =>
         FsType != "cgroup" ? Array.Empty<string>() :
-        SuperOptions.Split(',').Where(o => o is not ("rw" or "ro") && !o.StartsWith("release_agent=", StringComparison.Ordinal)
-            && o is not ("noprefix" or "clone_children" or "xattr" or "cpuset_v2_mode" or "nsdelegate" or "favordynmods")).ToArray();
+        SuperOptions.Split(',').Where(o => o.Length > 0 && (o.StartsWith("name=", StringComparison.Ordinal) || !o.Contains('='))
+            && o is not ("rw" or "ro" or "none" or "noprefix" or "clone_children" or "xattr" or "cpuset_v2_mode" or "nsdelegate" or "favordynmods")).ToArray();
 }
 
 /// <summary>Parses /proc/self/mountinfo and /proc/self/cgroup.</summary>
