@@ -145,4 +145,17 @@ public class DeviceFilterTests
         Assert.Equal(DeviceRule.DefaultAllowed, eff.Skip(2));
         Assert.Single(DeviceRule.Effective(null, appendDefaults: false));
     }
+
+    [Fact]
+    public void V1Transition_AddsThenRemovesOnlyTheDifference()
+    {
+        var from = DeviceEmulator.FromRules(new[] { DenyAll, R(true, 'c', 1, 3, "rwm"), R(true, 'c', 4, 1, "rw") });
+        var to = DeviceEmulator.FromRules(new[] { DenyAll, R(true, 'c', 1, 3, "rwm"), R(true, 'c', 4, 1, "r"), R(true, 'b', 7, 0, "r") });
+        var steps = from.TransitionTo(to).Select(r => r.ToString()).ToList();
+        Assert.Equal(new[] { "allow b 7:0 r", "deny c 4:1 w" }, steps);
+        // Replaying the steps on the old state yields the new one.
+        var replay = DeviceEmulator.FromRules(new[] { DenyAll, R(true, 'c', 1, 3, "rwm"), R(true, 'c', 4, 1, "rw") }
+            .Concat(from.TransitionTo(to)));
+        Assert.True(replay.SameAs(to));
+    }
 }

@@ -115,6 +115,34 @@ public class RealKernelV1Tests
     }
 
     [Fact]
+    public void DeviceUpdate_WritesOnlyTheDifference_EvenWithChildCgroups()
+    {
+        if (!RealKernel.V1Available(_out)) return;
+        string name = RealKernel.UniqueName();
+        var m = CgroupManagerFactory.Create("/" + name, name, rootless: false);
+        try
+        {
+            m.Apply(new Resources { Devices = new() { new DeviceCgroup { Allow = true, Type = "c", Major = 4, Minor = 1, Access = "rw" } } });
+            var before = Read(m, "devices", "devices.list");
+            Assert.Contains("c 4:1 rw", before);
+            // A nested cgroup: the kernel would now reject a blanket "a" write with EINVAL.
+            Directory.CreateDirectory(Path.Combine(m.Paths["devices"], "nested"));
+            m.Update(new Resources { Devices = new() { new DeviceCgroup { Allow = true, Type = "b", Major = 7, Minor = 0, Access = "r" } } });
+            var after = Read(m, "devices", "devices.list");
+            _out.WriteLine(after);
+            Assert.Contains("b 7:0 r", after);
+            Assert.DoesNotContain("c 4:1", after);
+            Assert.Contains("c 1:3 rwm", after);
+        }
+        finally
+        {
+            try { m.Destroy(); } catch (Exception e) { _out.WriteLine("cleanup: " + e.Message); }
+            foreach (var dir in m.Paths.Values) RealKernel.RemoveCgroup(dir);
+        }
+        foreach (var dir in m.Paths.Values) Assert.False(Directory.Exists(dir), dir);
+    }
+
+    [Fact]
     public void WriteErrorNamesFileAndValue()
     {
         if (!RealKernel.V1Available(_out)) return;

@@ -88,6 +88,29 @@ public sealed class DeviceEmulator
         return e;
     }
 
+    /// <summary>
+    /// v1 rules that turn this deny-by-default state into <paramref name="target"/> (also deny-by-default)
+    /// without a blanket reset: widen/add exceptions first, then narrow/remove.
+    /// </summary>
+    public List<DeviceRule> TransitionTo(DeviceEmulator target)
+    {
+        if (DefaultAllow || target.DefaultAllow) throw new InvalidOperationException("transition is only defined between deny-by-default states");
+        static DeviceAccess AccessOf(DeviceEmulator e, DeviceRule key) =>
+            e._exceptions.FirstOrDefault(x => x.Type == key.Type && x.Major == key.Major && x.Minor == key.Minor).Access;
+        var result = new List<DeviceRule>();
+        foreach (var ex in target._exceptions)
+        {
+            var add = ex.Access & ~AccessOf(this, ex);
+            if (add != DeviceAccess.None) result.Add(ex with { Access = add, Allow = true });
+        }
+        foreach (var ex in _exceptions)
+        {
+            var remove = ex.Access & ~AccessOf(target, ex);
+            if (remove != DeviceAccess.None) result.Add(ex with { Access = remove, Allow = false });
+        }
+        return result;
+    }
+
     public bool SameAs(DeviceEmulator other) =>
         DefaultAllow == other.DefaultAllow && _exceptions.Count == other._exceptions.Count &&
         _exceptions.All(x => other._exceptions.Contains(x));

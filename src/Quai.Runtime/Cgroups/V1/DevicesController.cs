@@ -5,8 +5,10 @@ namespace Quai.Runtime.Cgroups.V1;
 
 /// <summary>
 /// v1 devices: "a" to devices.deny, then each rule in order to devices.allow / devices.deny, followed by
-/// the default allowed devices. Skipped when devices.list already shows exactly the target state,
-/// so an update does not briefly cut a running container off its devices.
+/// the default allowed devices. When the cgroup is already deny-by-default (an update), only the
+/// difference between devices.list and the target is written (allows first, then denies), so a running
+/// container is never briefly cut off its devices and nested child cgroups don't make the update fail
+/// (the kernel refuses a blanket "a" while children exist).
 /// </summary>
 internal sealed class DevicesController : IController
 {
@@ -21,7 +23,13 @@ internal sealed class DevicesController : IController
         var rules = DeviceRule.Effective(r.Devices, _appendDefaults);
         var target = DeviceEmulator.FromRules(rules);
         var list = CgroupFile.TryRead(dir, "devices.list");
-        if (list != null && !target.DefaultAllow && DeviceEmulator.FromDevicesList(list).SameAs(target)) return;
+        var current = list == null ? null : DeviceEmulator.FromDevicesList(list);
+        if (current != null && !current.DefaultAllow && !target.DefaultAllow && list!.Trim() != "a *:* rwm")
+        {
+            foreach (var rule in current.TransitionTo(target))
+                CgroupFile.Write(dir, rule.Allow ? "devices.allow" : "devices.deny", rule.ToV1String());
+            return;
+        }
         foreach (var rule in ExpandForV1(rules))
             CgroupFile.Write(dir, rule.Allow ? "devices.allow" : "devices.deny", rule.ToV1String());
     }
