@@ -19,8 +19,8 @@ namespace Quai.Runtime.Seccomp;
 /// <item>Several conditions in one rule are ANDed; several conditional rules for one syscall are ORed and
 /// checked in config order (first match wins). An unconditional rule for a syscall supersedes its
 /// conditional rules, and the first unconditional rule wins (libseccomp's rule database does the same).</item>
-/// <item>Arguments are compared as 64-bit unsigned values (high and low word) on 64-bit ABIs; on i386 only the
-/// low 32 bits are compared, as libseccomp does for 32-bit architectures.</item>
+/// <item>Arguments are compared as 64-bit unsigned values (high and low word) on x86_64; on i386 and x32 only
+/// the low 32 bits are compared (values truncated), as libseccomp does for its 32-bit ABIs.</item>
 /// <item>Like runc's patchbpf, when the default action is not permissive (ALLOW/LOG/TRACE), syscall numbers
 /// above the highest syscall named in the config for an arch (x86_64, x32 and i386 separately) return
 /// ENOSYS, so that programs probing newer syscalls fall back instead of failing with EPERM.</item>
@@ -155,7 +155,7 @@ public static class SeccompCompiler
                 bool has64 = names.Contains("SCMP_ARCH_X86_64"), hasX32 = names.Contains("SCMP_ARCH_X32");
                 if (has64) Fill(0, X32_SYSCALL_BIT - 1, AddAbi("SCMP_ARCH_X86_64", false));
                 else ranges.Add((0, X32_SYSCALL_BIT - 1, bad));
-                if (hasX32) Fill(X32_SYSCALL_BIT, uint.MaxValue, AddAbi("SCMP_ARCH_X32", false));
+                if (hasX32) Fill(X32_SYSCALL_BIT, uint.MaxValue, AddAbi("SCMP_ARCH_X32", true));
                 else
                 {
                     ranges.Add((X32_SYSCALL_BIT, uint.MaxValue - 1, bad));
@@ -171,7 +171,7 @@ public static class SeccompCompiler
                 continue; // no syscall table for this architecture: fail closed (bad-arch action)
             }
 
-            // Rule bodies for syscalls with conditional rules, shared between ABIs with the same arg width.
+            // Rule bodies for syscalls with conditional rules, one per (name, argument width).
             var bodyIndex = new Dictionary<(string, bool), int>();
             var bodyLabels = new List<int>();
             var segments = new List<(uint Start, Target T)>();
@@ -297,12 +297,13 @@ public static class SeccompCompiler
             }
             case "SCMP_CMP_MASKED_EQ":
             {
-                // OCI/libseccomp: (arg & value) == valueTwo
-                ulong mask = c.Value, datum = c.ValueTwo;
+                // (arg & value) == (valueTwo & value): libseccomp masks the datum too, so bits of valueTwo
+                // outside the mask are ignored rather than making the rule unmatchable.
+                ulong mask = c.Value, datum = c.ValueTwo & c.Value;
                 uint mlo = (uint)mask, mhi = (uint)(mask >> 32), dlo = (uint)datum, dhi = (uint)(datum >> 32);
                 loCheck = b.LoadAbs(lowOff, b.Then(BPF_ALU_AND_K, mlo, b.Jump(BPF_JMP_JEQ_K, dlo, success, fail)));
                 if (is32) return loCheck;
-                if (mhi == 0) return dhi == 0 ? loCheck : fail;
+                if (mhi == 0) return loCheck;
                 return b.LoadAbs(highOff, b.Then(BPF_ALU_AND_K, mhi, b.Jump(BPF_JMP_JEQ_K, dhi, loCheck, fail)));
             }
             default:

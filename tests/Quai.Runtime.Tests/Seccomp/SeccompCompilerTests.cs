@@ -144,7 +144,7 @@ public class SeccompCompilerTests
         "SCMP_CMP_EQ" => a == v,
         "SCMP_CMP_GE" => a >= v,
         "SCMP_CMP_GT" => a > v,
-        "SCMP_CMP_MASKED_EQ" => (a & v) == v2,
+        "SCMP_CMP_MASKED_EQ" => (a & v) == (v2 & v),
         _ => throw new ArgumentException(op),
     };
 
@@ -177,7 +177,7 @@ public class SeccompCompilerTests
         (ulong Mask, ulong Datum)[] cases =
         [
             (0x7E020000, 0), (0xff, 0x10), (0xffff_0000_0000_0000, 0x1234_0000_0000_0000),
-            (0x1_0000_0001, 0x1_0000_0000), (0x1_0000_0000, 0x2_0000_0000 /* never matches */),
+            (0x1_0000_0001, 0x1_0000_0000), (0x1_0000_0000, 0x2_0000_0000 /* datum bits outside the mask are ignored */),
             (0, 0 /* always matches */), (0xffff_ffff_ffff_ffff, 0xdead_beef_0000_0001),
         ];
         foreach (var (mask, datum) in cases)
@@ -185,19 +185,21 @@ public class SeccompCompilerTests
             var p = Compile(Spec("SCMP_ACT_ERRNO", Rule("SCMP_ACT_ALLOW", ["write"], null, Arg(2, "SCMP_CMP_MASKED_EQ", mask, datum))));
             foreach (var a in Interesting.Concat<ulong>([datum, datum | ~mask, datum ^ 0x1_0000_0000, 0x0200_0000, 0x7E02_0000]))
             {
-                var expected = (a & mask) == datum ? Allow : Errno(1);
+                var expected = (a & mask) == (datum & mask) ? Allow : Errno(1); // libseccomp masks the datum too
                 Assert.True(expected == Run(p, NrWrite, X86_64, 0, 0, a), $"mask={mask:x} datum={datum:x} a={a:x}");
             }
         }
     }
 
     [Fact]
-    public void I386_compares_only_the_low_32_bits()
+    public void I386_and_x32_compare_only_the_low_32_bits()
     {
         var spec = Spec("SCMP_ACT_ERRNO", Rule("SCMP_ACT_ALLOW", ["personality"], null, Arg(0, "SCMP_CMP_EQ", 0xffff_ffff_ffff_ffff)));
-        spec.Architectures = ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"];
+        spec.Architectures = ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"];
         var p = Compile(spec);
         Assert.Equal(Allow, Run(p, 136, I386, 0xffffffff));          // i386 personality, as libseccomp
+        Assert.Equal(Allow, Run(p, X32_SYSCALL_BIT | 135, X86_64, 0x1_ffff_ffff)); // x32 personality: ditto
+        Assert.Equal(Errno(1), Run(p, X32_SYSCALL_BIT | 135, X86_64, 0x1_ffff_fffe));
         Assert.Equal(Errno(1), Run(p, NrPersonality, X86_64, 0xffffffff));
         Assert.Equal(Allow, Run(p, NrPersonality, X86_64, ulong.MaxValue));
     }
