@@ -17,7 +17,7 @@ public sealed partial class ImageStore
         var deleted = new List<string>();
         Metadata.Write(tx =>
         {
-            var rec = TryFind(nameOrId) ?? throw new ImageNotFoundException(DisplayName(nameOrId));
+            var rec = TryFind(nameOrId, tx) ?? throw new ImageNotFoundException(DisplayName(nameOrId));
             var tags = Metadata.TagsOf(rec.Id, tx);
             var users = Metadata.Snapshots(tx).Where(s => s.ImageId == rec.Id).Select(s => s.Key).ToList();
             string? byTag = null;

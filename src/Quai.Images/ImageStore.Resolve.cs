@@ -1,3 +1,4 @@
+using Microsoft.Data.Sqlite;
 using System.Text.RegularExpressions;
 using Quai.Images.Metadata;
 using Quai.Oci.Image;
@@ -15,40 +16,40 @@ public sealed partial class ImageStore
 {
     /// <summary>Finds an image by name[:tag], name@digest, full or short image ID (Docker's lookup order:
     /// a full ID, then a reference, then an ID prefix). Throws <see cref="ImageNotFoundException"/>.</summary>
-    public ImageRecord Find(string nameOrId) => TryFind(nameOrId) ?? throw new ImageNotFoundException(DisplayName(nameOrId));
+    public ImageRecord Find(string nameOrId, SqliteTransaction? tx = null) => TryFind(nameOrId, tx) ?? throw new ImageNotFoundException(DisplayName(nameOrId));
 
-    public ImageRecord? TryFind(string nameOrId)
+    public ImageRecord? TryFind(string nameOrId, SqliteTransaction? tx = null)
     {
         var s = nameOrId.Trim();
         if (s.StartsWith("sha256:", StringComparison.Ordinal))
         {
             var hex = s["sha256:".Length..];
-            if (hex.Length == 64) return Metadata.Image(s) ?? Metadata.ImagesByTargetOrManifest(s).FirstOrDefault();
-            return Digest.IsHex(hex) ? UniquePrefix(hex, nameOrId) : null;
+            if (hex.Length == 64) return Metadata.Image(s, tx) ?? Metadata.ImagesByTargetOrManifest(s, tx).FirstOrDefault();
+            return Digest.IsHex(hex) ? UniquePrefix(hex, nameOrId, tx) : null;
         }
-        if (FullHex().IsMatch(s)) return Metadata.Image("sha256:" + s);
+        if (FullHex().IsMatch(s)) return Metadata.Image("sha256:" + s, tx);
         Reference? reference = null;
         try { reference = Reference.Parse(s); } catch (FormatException) { }
         if (reference is not null)
         {
             if (reference.Digest is { } d)
             {
-                var byDigest = Metadata.ImagesByTargetOrManifest(d.ToString());
+                var byDigest = Metadata.ImagesByTargetOrManifest(d.ToString(), tx);
                 if (byDigest.Count > 0) return byDigest[0];
                 if (reference.Tag is null) return null;
             }
             if (reference.Tag is not null)
             {
                 var tagged = reference.Digest is null ? reference : reference.WithTag(reference.Tag);
-                if (Metadata.TagTarget(tagged.ToString()) is { } id) return Metadata.Image(id);
+                if (Metadata.TagTarget(tagged.ToString(), tx) is { } id) return Metadata.Image(id, tx);
             }
         }
-        return ShortHex().IsMatch(s) ? UniquePrefix(s, nameOrId) : null;
+        return ShortHex().IsMatch(s) ? UniquePrefix(s, nameOrId, tx) : null;
     }
 
-    private ImageRecord? UniquePrefix(string hex, string original)
+    private ImageRecord? UniquePrefix(string hex, string original, SqliteTransaction? tx)
     {
-        var matches = Metadata.ImagesByIdPrefix(hex);
+        var matches = Metadata.ImagesByIdPrefix(hex, tx);
         if (matches.Count > 1) throw new ImageConflictException($"ambiguous image ID prefix {original}: matches {matches.Count} images");
         return matches.FirstOrDefault();
     }
@@ -96,7 +97,7 @@ public sealed partial class ImageStore
         if (reference.Digest is not null) throw new FormatException($"refusing to create a tag with a digest reference: {target}");
         Metadata.Write(tx =>
         {
-            var img = TryFind(source) ?? throw new ImageNotFoundException(DisplayName(source));
+            var img = TryFind(source, tx) ?? throw new ImageNotFoundException(DisplayName(source));
             Metadata.SetTag(reference.ToString(), img.Id, tx);
         });
         return reference;

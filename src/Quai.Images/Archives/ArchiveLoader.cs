@@ -36,7 +36,9 @@ internal sealed class ArchiveLoader(ImageStore store, Lease lease)
             if (entry.EntryType is TarEntryType.SymbolicLink or TarEntryType.HardLink)
             {
                 // Docker writes duplicate layers as links to the first copy.
-                var target = TarPath.Clean(ResolveLink(name, entry.LinkName, entry.EntryType == TarEntryType.SymbolicLink), "archive link target");
+                var target = entry.EntryType == TarEntryType.SymbolicLink
+                    ? TarPath.ResolveRelative(TarPath.Split(name).Parent, entry.LinkName, $"archive entry \"{entry.Name}\": link target")
+                    : TarPath.Clean(entry.LinkName, $"archive entry \"{entry.Name}\": link target");
                 if (_files.TryGetValue(target, out var d)) _files[name] = d;
                 else if (_json.TryGetValue(target, out var j)) _json[name] = j;
                 continue;
@@ -58,13 +60,6 @@ internal sealed class ArchiveLoader(ImageStore store, Lease lease)
             Ingest(rel, f, f.Length);
         }
         return Finish(platform);
-    }
-
-    private static string ResolveLink(string name, string link, bool symbolic)
-    {
-        if (!symbolic) return link;
-        var parent = TarPath.Split(name).Parent;
-        return parent.Length == 0 ? link : parent + "/" + link;
     }
 
     private void Ingest(string name, Stream data, long length)
@@ -143,7 +138,7 @@ internal sealed class ArchiveLoader(ImageStore store, Lease lease)
         foreach (var e in entries)
         {
             var what = $"manifest.json entry for {e.Config}";
-            var configName = TarPath.Clean(e.Config, "config");
+            var configName = TarPath.Clean(e.Config, "manifest.json config");
             var configDigest = StoreJson(configName, "image config");
             var configBytes = store.Content.ReadAll(configDigest);
             var config = ImageJson.ParseConfig(configBytes, $"image config {configName}");
@@ -154,7 +149,7 @@ internal sealed class ArchiveLoader(ImageStore store, Lease lease)
                 MediaType = MediaTypes.OciManifest,
                 Config = Descriptor.For(MediaTypes.OciConfig, configDigest, configBytes.Length),
             };
-            foreach (var layerName in e.Layers.Select(l => TarPath.Clean(l, "layer")))
+            foreach (var layerName in e.Layers.Select(l => TarPath.Clean(l, "manifest.json layer")))
             {
                 if (!_files.TryGetValue(layerName, out var ld)) throw new InvalidDataException($"{what}: layer \"{layerName}\" is not in the archive");
                 var compression = LayerCompression.Detect(store.Content.BlobPath(ld));

@@ -26,6 +26,7 @@ public sealed class LayerApplier : IDisposable
     private string? _cachedParent;
     private SafeFd? _cachedParentFd;
     private long _fileBytes, _entries;
+    private string? _lastName;
 
     private LayerApplier(string root)
     {
@@ -52,10 +53,13 @@ public sealed class LayerApplier : IDisposable
             }
             catch (Exception e) when (e is FormatException or InvalidDataException or EndOfStreamException)
             {
-                throw new LayerFormatException($"layer tar is malformed after {_entries} entries: {e.Message}", e);
+                throw new LayerFormatException(_lastName is null
+                    ? $"layer tar is malformed: {e.Message}"
+                    : $"layer tar is malformed or truncated after entry \"{_lastName}\": {e.Message}", e);
             }
             if (entry is null) break;
             _entries++;
+            _lastName = entry.Name;
             ApplyEntry(entry);
         }
         // Directory mtimes last: creating children changes them.
@@ -131,7 +135,7 @@ public sealed class LayerApplier : IDisposable
         SetMetadata(dirfd, name, path, entry);
     }
 
-    private bool SameLinkTarget(TarEntry entry, string path) => TarPath.Clean(entry.LinkName, "hardlink target") == path;
+    private bool SameLinkTarget(TarEntry entry, string path) => TarPath.Clean(entry.LinkName, $"layer entry \"{entry.Name}\": hard link target") == path;
 
     private void WriteFile(int dirfd, string name, string path, TarEntry entry)
     {
@@ -143,7 +147,7 @@ public sealed class LayerApplier : IDisposable
             {
                 data.CopyTo(fs, 1 << 17);
             }
-            catch (EndOfStreamException e)
+            catch (Exception e) when (e is EndOfStreamException or InvalidDataException or FormatException)
             {
                 throw new LayerFormatException($"layer entry \"{entry.Name}\": archive ends inside the file's data", e);
             }
@@ -153,7 +157,7 @@ public sealed class LayerApplier : IDisposable
 
     private void CreateHardLink(int dirfd, string name, string path, TarEntry entry)
     {
-        var target = TarPath.Clean(entry.LinkName, $"hardlink \"{entry.Name}\" target");
+        var target = TarPath.Clean(entry.LinkName, $"layer entry \"{entry.Name}\": hard link target");
         if (target.Length == 0) throw new LayerFormatException($"layer entry \"{entry.Name}\": hard link to the layer root");
         var (tparent, tname) = TarPath.Split(target);
         int tfd = OpenParent(tparent, create: false);
@@ -284,8 +288,10 @@ public sealed class LayerApplier : IDisposable
         if (fd == -Errno.ENOENT && !create) return -1;
         if (fd == -Errno.ENOTDIR)
             throw new LayerFormatException($"layer entry under \"{rel}\": \"{rel}\" is not a directory in the layer");
-        if (fd == -Errno.EXDEV || fd == -Errno.ELOOP)
+        if (fd == -Errno.EXDEV)
             throw new LayerFormatException($"layer entry under \"{rel}\": path resolves outside the layer root; refusing to apply it");
+        if (fd == -Errno.ELOOP)
+            throw new LayerFormatException($"layer entry under \"{rel}\": too many levels of symbolic links");
         if (fd < 0) throw new ErrnoException($"open {Where(rel)}", -fd);
         InvalidateCache();
         _cachedParent = rel;
