@@ -210,7 +210,6 @@ public sealed class LayerApplier : IDisposable
     {
         int dirfd = OpenParent(parent, create: false);
         if (dirfd < 0) return; // nothing below to hide
-        InvalidateCache();
         if (name == OpaqueWhiteout)
         {
             using var dir = new SafeFd(NativeFs.OpenAt2(_rootFd.Fd, parent.Length == 0 ? "." : parent, NativeFs.O_RDONLY | NativeFs.O_DIRECTORY, 0, Resolve));
@@ -242,7 +241,9 @@ public sealed class LayerApplier : IDisposable
     /// <summary>Removes <paramref name="name"/> under <paramref name="dirfd"/>, recursing into directories without following symlinks.</summary>
     private void RemoveAll(int dirfd, string name, bool isDir, string rel)
     {
-        InvalidateCache();
+        // A cached descriptor for a directory that is about to disappear would keep writing into an unlinked tree.
+        if (_cachedParent is not null && (_cachedParent == rel || _cachedParent.StartsWith(rel + "/", StringComparison.Ordinal)))
+            InvalidateCache();
         if (isDir)
         {
             using var sub = new SafeFd(NativeFs.OpenAt(dirfd, name, NativeFs.O_RDONLY | NativeFs.O_DIRECTORY | NativeFs.O_NOFOLLOW, 0, Where(rel)));
