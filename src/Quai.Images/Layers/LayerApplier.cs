@@ -287,12 +287,14 @@ public sealed class LayerApplier : IDisposable
             fd = NativeFs.OpenAt2(_rootFd.Fd, rel, NativeFs.O_PATH | NativeFs.O_DIRECTORY, 0, Resolve);
         }
         if (fd == -Errno.ENOENT && !create) return -1;
+        if (fd == -Errno.ENOENT)
+            throw new LayerFormatException($"layer entry \"{_lastName}\": parent \"{rel}\" cannot be created inside the layer (a symbolic link to a missing target?)");
         if (fd == -Errno.ENOTDIR)
-            throw new LayerFormatException($"layer entry under \"{rel}\": \"{rel}\" is not a directory in the layer");
+            throw new LayerFormatException($"layer entry \"{_lastName}\": \"{rel}\" is not a directory in the layer");
         if (fd == -Errno.EXDEV)
-            throw new LayerFormatException($"layer entry under \"{rel}\": path resolves outside the layer root; refusing to apply it");
+            throw new LayerFormatException($"layer entry \"{_lastName}\": \"{rel}\" resolves outside the layer root; refusing to apply it");
         if (fd == -Errno.ELOOP)
-            throw new LayerFormatException($"layer entry under \"{rel}\": too many levels of symbolic links");
+            throw new LayerFormatException($"layer entry \"{_lastName}\": \"{rel}\": too many levels of symbolic links");
         if (fd < 0) throw new ErrnoException($"open {Where(rel)}", -fd);
         InvalidateCache();
         _cachedParent = rel;
