@@ -1,0 +1,118 @@
+using Quai.Images.Metadata;
+using Quai.Oci.Image;
+
+namespace Quai.Images.Tests;
+
+/// <summary>Several store instances (separate SQLite connections, as separate processes have) on one root.</summary>
+public sealed class ConcurrencyTests : IDisposable
+{
+    private readonly TempStore _t = new();
+
+    public void Dispose() => _t.Dispose();
+
+    private static byte[] Big(string name, int seed, int size = 2 << 20)
+    {
+        var data = new byte[size];
+        new Random(seed).NextBytes(data);
+        return new TarBuilder().File(name, data).Bytes();
+    }
+
+    [Fact]
+    public void Two_loads_sharing_layers_in_parallel_leave_a_consistent_store()
+    {
+        var shared = new[] { Big("s1", 1), Big("s2", 2), Big("s3", 3) };
+        var b1 = new ImageBuilder();
+        var (m1, _) = b1.AddImage([.. shared, Big("one", 4)]);
+        var b2 = new ImageBuilder();
+        var (m2, _) = b2.AddImage([.. shared, Big("two", 5)]);
+        var a1 = b1.OciArchive((m1, "one:1"));
+        var a2 = b2.OciArchive((m2, "two:1"));
+
+        for (int round = 0; round < 3; round++)
+        {
+            using var s1 = _t.OpenAnother();
+            using var s2 = _t.OpenAnother();
+            var t1 = Task.Run(() => s1.Load(new MemoryStream(a1)));
+            var t2 = Task.Run(() => s2.Load(new MemoryStream(a2)));
+            Task.WaitAll(t1, t2);
+            StoreConsistency.Check(_t.Store);
+            Assert.Equal(5, _t.Store.Metadata.Snapshots().Count);
+            Assert.NotNull(_t.Store.TryFind("one:1"));
+            Assert.NotNull(_t.Store.TryFind("two:1"));
+            _t.Store.Remove("one:1");
+            _t.Store.Remove("two:1");
+            StoreConsistency.Check(_t.Store);
+            Assert.Empty(_t.Store.Metadata.Snapshots());
+        }
+    }
+
+    [Fact]
+    public void Rmi_racing_a_container_rootfs_leaves_the_store_consistent()
+    {
+        var b = new ImageBuilder();
+        var (m, _) = b.AddImage([Big("base", 7, 256 << 10), Big("top", 8, 256 << 10)]);
+        var archive = b.OciArchive((m, "race:1"));
+        for (int round = 0; round < 10; round++)
+        {
+            _t.Store.Load(new MemoryStream(archive));
+            using var user = _t.OpenAnother();
+            using var remover = _t.OpenAnother();
+            var key = $"ctr{round}";
+            var use = Task.Run(() =>
+            {
+                try { return user.PrepareRootfs(key, "race:1") is not null; }
+                catch (ImageNotFoundException) { return false; }
+                catch (Snapshots.SnapshotNotFoundException) { return false; }
+            });
+            var rmi = Task.Run(() => remover.Remove("race:1", force: true));
+            Task.WaitAll(use, rmi);
+            StoreConsistency.Check(_t.Store);
+            if (use.Result)
+            {
+                // The container's rootfs survived the removal of its image: its whole chain is there.
+                var chain = _t.Store.Metadata.SnapshotChain("container-" + key);
+                Assert.Equal(3, chain.Count);
+                foreach (var s in chain) Assert.True(Directory.Exists(Path.Combine(_t.Root, "snapshots", s.Id.ToString())));
+                _t.Store.ReleaseRootfs(key);
+            }
+            _t.Store.CollectGarbage();
+            Assert.Empty(_t.Store.Metadata.Snapshots());
+        }
+    }
+
+    [Fact]
+    public void Gc_does_not_remove_blobs_a_running_load_holds()
+    {
+        var b = new ImageBuilder();
+        var (m, _) = b.AddImage([Big("a", 11), Big("b", 12), Big("c", 13)]);
+        var archive = b.OciArchive((m, "held:1"));
+        using var loader = _t.OpenAnother();
+        var load = Task.Run(() => loader.Load(new MemoryStream(archive)));
+        while (!load.IsCompleted) _t.Store.CollectGarbage();
+        load.Wait();
+        StoreConsistency.Check(_t.Store);
+        Assert.NotNull(_t.Store.TryFind("held:1"));
+    }
+}
+
+/// <summary>Invariants every store must satisfy whatever happened concurrently.</summary>
+public static class StoreConsistency
+{
+    public static void Check(ImageStore store)
+    {
+        var snapshots = store.Metadata.Snapshots().ToDictionary(s => s.Key);
+        foreach (var s in snapshots.Values)
+        {
+            if (s.Parent is not null) Assert.True(snapshots.ContainsKey(s.Parent), $"snapshot {s.Key} has missing parent {s.Parent}");
+            Assert.True(Directory.Exists(Path.Combine(store.Root, "snapshots", s.Id.ToString())), $"snapshot {s.Key} has no data");
+        }
+        foreach (var img in store.Metadata.Images())
+        {
+            if (img.TopChain is not null) Assert.True(snapshots.ContainsKey(img.TopChain), $"image {img.Id} lost its layers");
+            foreach (var d in store.Metadata.Query("SELECT digest FROM image_blobs WHERE image_id=$i", r => r.GetString(0), null, ("$i", img.Id)))
+                Assert.True(store.Content.Exists(Digest.Parse(d)), $"image {img.Id} lost blob {d}");
+        }
+        foreach (var (name, id) in store.Metadata.AllTags()) Assert.NotNull(store.Metadata.Image(id));
+        Assert.Empty(store.Metadata.Query("PRAGMA integrity_check", r => r.GetString(0)).Where(x => x != "ok"));
+    }
+}
