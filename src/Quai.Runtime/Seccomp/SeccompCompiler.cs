@@ -18,7 +18,10 @@ namespace Quai.Runtime.Seccomp;
 /// <item>Rules whose action equals the default action are skipped (runc does, libseccomp would reject them).</item>
 /// <item>Several conditions in one rule are ANDed; several conditional rules for one syscall are ORed and
 /// checked in config order (first match wins). An unconditional rule for a syscall supersedes its
-/// conditional rules, and the first unconditional rule wins (libseccomp's rule database does the same).</item>
+/// conditional rules, and the first unconditional rule wins (libseccomp's rule database does the same).
+/// A conditional rule whose conditions equal, or are a prefix of, an earlier rule's with a different action is
+/// an error (libseccomp returns EEXIST and runc fails). Overlapping conditional rules on different arguments with
+/// different actions are checked in config order; libseccomp orders them by its internal tree instead.</item>
 /// <item>Arguments are compared as 64-bit unsigned values (high and low word) on x86_64; on i386 and x32 only
 /// the low 32 bits are compared (values truncated), as libseccomp does for its 32-bit ABIs.</item>
 /// <item>Like runc's patchbpf, when the default action is not permissive (ALLOW/LOG/TRACE), syscall numbers
@@ -102,7 +105,12 @@ public static class SeccompCompiler
                 if (action == defaultAction) continue;
                 if (!byName.TryGetValue(name, out var rs)) byName[name] = rs = new SyscallRules();
                 if (conds.Length == 0) rs.Unconditional ??= action;
-                else rs.Conditional.Add(new Rule(action, conds));
+                else
+                {
+                    if (rs.Unconditional is null && IsKnown(name, arches))
+                        CheckConflict(name, where, rs, action, conds);
+                    rs.Conditional.Add(new Rule(action, conds));
+                }
             }
         }
 
@@ -233,6 +241,25 @@ public static class SeccompCompiler
         return new SeccompProgram(b.ToArray(entry), flags, usesNotify);
     }
 
+    private static bool IsKnown(string name, List<string> arches)
+        => arches.Any(a => SeccompArch.Resolve(a, name) is not null);
+
+    /// <summary>
+    /// libseccomp refuses (EEXIST, so runc fails) a conditional rule whose conditions, ordered by argument
+    /// index, equal or are a strict prefix of those of an earlier rule with a different action.
+    /// </summary>
+    private static void CheckConflict(string name, string where, SyscallRules rs, uint action, Condition[] conds)
+    {
+        var mine = conds.OrderBy(c => c.Index).ToArray();
+        foreach (var r in rs.Conditional)
+        {
+            if (r.Action == action || mine.Length > r.Conditions.Length) continue;
+            var theirs = r.Conditions.OrderBy(c => c.Index).ToArray();
+            if (mine.AsSpan().SequenceEqual(theirs.AsSpan(0, mine.Length)))
+                throw new SeccompException($"seccomp: {where}: rule for syscall \"{name}\" conflicts with an earlier rule with the same conditions and a different action");
+        }
+    }
+
     private static int EmitTree(BpfBuilder b, List<(uint Start, Target T)> segs, int i, int j, List<int> bodies)
     {
         if (i == j)
@@ -318,7 +345,9 @@ public static class SeccompCompiler
             throw new SeccompException($"seccomp: {where}: argument index {arg.Index} out of range (0-{ArgCount - 1})");
         if (!SeccompFeatures.Operators.Contains(arg.Op))
             throw new SeccompException($"seccomp: {where}: unknown operator \"{arg.Op}\"");
-        return new Condition(arg.Index, arg.Op, arg.Value, arg.ValueTwo);
+        // valueTwo only matters for MASKED_EQ, and only under the mask (see EmitCondition).
+        ulong two = arg.Op == "SCMP_CMP_MASKED_EQ" ? arg.ValueTwo & arg.Value : 0;
+        return new Condition(arg.Index, arg.Op, arg.Value, two);
     }
 
     private static bool IsPermissive(uint action)

@@ -244,6 +244,35 @@ public class SeccompCompilerTests
     }
 
     [Fact]
+    public void Conflicting_rules_are_rejected_like_libseccomp()
+    {
+        // Same conditions (in any order), different action: libseccomp says EEXIST, runc fails.
+        var ex = Assert.Throws<SeccompException>(() => SeccompCompiler.Compile(Spec("SCMP_ACT_ERRNO",
+            Rule("SCMP_ACT_ALLOW", ["write"], null, Arg(0, "SCMP_CMP_EQ", 1), Arg(1, "SCMP_CMP_EQ", 1)),
+            Rule("SCMP_ACT_TRAP", ["write"], null, Arg(1, "SCMP_CMP_EQ", 1), Arg(0, "SCMP_CMP_EQ", 1)))));
+        Assert.Contains("write", ex.Message);
+        // A prefix of an earlier rule's conditions with another action: also EEXIST.
+        Assert.Throws<SeccompException>(() => SeccompCompiler.Compile(Spec("SCMP_ACT_ERRNO",
+            Rule("SCMP_ACT_TRAP", ["write"], null, Arg(0, "SCMP_CMP_EQ", 1), Arg(1, "SCMP_CMP_EQ", 1)),
+            Rule("SCMP_ACT_ALLOW", ["write"], null, Arg(0, "SCMP_CMP_EQ", 1)))));
+
+        // Accepted by libseccomp: same action twice, a more specific later rule, a non-prefix overlap,
+        // conflicts on names unknown here.
+        var p = Compile(Spec("SCMP_ACT_ERRNO",
+            Rule("SCMP_ACT_ALLOW", ["write"], null, Arg(0, "SCMP_CMP_EQ", 1)),
+            Rule("SCMP_ACT_ALLOW", ["write"], null, Arg(0, "SCMP_CMP_EQ", 1)),
+            Rule("SCMP_ACT_LOG", ["write"], null, Arg(0, "SCMP_CMP_EQ", 1), Arg(1, "SCMP_CMP_EQ", 1)),
+            Rule("SCMP_ACT_TRAP", ["read"], null, Arg(0, "SCMP_CMP_EQ", 1), Arg(1, "SCMP_CMP_EQ", 1)),
+            Rule("SCMP_ACT_ALLOW", ["read"], null, Arg(1, "SCMP_CMP_EQ", 1)),
+            Rule("SCMP_ACT_TRAP", ["no_such_syscall"], null, Arg(0, "SCMP_CMP_EQ", 1)),
+            Rule("SCMP_ACT_ALLOW", ["no_such_syscall"], null, Arg(0, "SCMP_CMP_EQ", 1))));
+        Assert.Equal(Allow, Run(p, NrWrite, X86_64, 1, 1));
+        Assert.Equal(Errno(1), Run(p, NrWrite, X86_64, 0, 1));
+        Assert.Equal(SECCOMP_RET_TRAP, Run(p, NrRead, X86_64, 1, 1)); // config order (libseccomp: ALLOW)
+        Assert.Equal(Allow, Run(p, NrRead, X86_64, 0, 1));
+    }
+
+    [Fact]
     public void Rules_with_the_default_action_are_ignored()
     {
         var p = Compile(Spec("SCMP_ACT_ALLOW",
