@@ -1,0 +1,377 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Quai.Interop;
+using Quai.Oci.Runtime;
+using Quai.Runtime.Cgroups;
+using Quai.Runtime.Hooks;
+using Quai.Runtime.Launch;
+using Quai.Runtime.Namespaces;
+using Quai.Runtime.Process;
+using Quai.Runtime.Seccomp;
+using Quai.Runtime.Terminal;
+using Quai.Runtime.Validation;
+
+namespace Quai.Runtime.Containers;
+
+/// <summary>The OCI runtime operations (create, start, kill, delete, exec, …) on containers kept in
+/// one state directory. The CLI verbs of `quai-runtime` are thin wrappers around this class, and
+/// so is anything else in Quai that runs containers.</summary>
+public sealed partial class ContainerRuntime(string root, Action<string>? warn = null)
+{
+    public ContainerStore Store { get; } = new(root);
+    public bool Rootless { get; } = Libc.GetEuid() != 0;
+    private readonly Action<string> _warn = warn ?? (_ => { });
+
+    public sealed class CreateOptions
+    {
+        public string Bundle { get; init; } = ".";
+        public string? ConsoleSocket { get; init; }
+        public string? PidFile { get; init; }
+        public bool NoPivot { get; init; }
+        public int PreserveFds { get; init; }
+        /// <summary>An already connected console socket (used by `run` to receive the pty itself).</summary>
+        public int ConsoleSocketFd { get; init; } = -1;
+    }
+
+    public static Spec LoadSpec(string bundle)
+    {
+        var path = Path.Combine(bundle, "config.json");
+        byte[] bytes;
+        try { bytes = File.ReadAllBytes(path); }
+        catch (FileNotFoundException) { throw new RuntimeException($"JSON specification file {path} not found"); }
+        catch (DirectoryNotFoundException) { throw new RuntimeException($"bundle {bundle} does not exist"); }
+        try
+        {
+            return JsonSerializer.Deserialize(bytes, RuntimeJsonContext.Default.Spec)
+                   ?? throw new RuntimeException($"{path}: empty configuration");
+        }
+        catch (JsonException e) { throw new RuntimeException($"parse {path}: {e.Message}"); }
+    }
+
+    /// <summary>`create`: sets the container up and leaves its init waiting for `start`.</summary>
+    public ContainerRecord Create(string id, CreateOptions options)
+    {
+        ContainerStore.ValidateId(id);
+        var bundle = Path.GetFullPath(options.Bundle);
+        var spec = LoadSpec(bundle);
+        SpecValidator.Validate(spec, Rootless);
+        var rootfs = Path.GetFullPath(Path.Combine(bundle, spec.Root!.Path));
+        if (!Directory.Exists(rootfs)) throw new RuntimeException($"rootfs ({rootfs}) does not exist");
+        if (spec.Process!.Terminal && options.ConsoleSocket is null && options.ConsoleSocketFd < 0)
+            throw new RuntimeException("cannot allocate tty if runc will detach without setting console socket");
+        if (!spec.Process.Terminal && options.ConsoleSocket is not null)
+            throw new RuntimeException("cannot use console socket if runc will not detach or allocate tty");
+        var seccomp = CompileSeccomp(spec);
+
+        var dir = Store.CreateDir(id);
+        ICgroupManager? cgroups = null;
+        int fifo = -1, console = -1;
+        var initPid = 0;
+        try
+        {
+            using var _ = Store.Lock(id);
+            var fifoPath = Store.FifoPath(id);
+            var old = Libc.Umask(0);
+            var rc = Libc.Mkfifo(fifoPath, 0x192 /* 0622 */);
+            Libc.Umask(old);
+            if (rc < 0) throw ErrnoException.FromLast($"mkfifo {fifoPath}");
+            fifo = Libc.Open(fifoPath, O.RDONLY | O.NONBLOCK | O.CLOEXEC, 0);
+            if (fifo < 0) throw ErrnoException.FromLast($"open {fifoPath}");
+
+            cgroups = CgroupManagerFactory.Create(spec.Linux?.CgroupsPath, id, Rootless);
+            cgroups.Apply(spec.Linux?.Resources);
+
+            console = options.ConsoleSocketFd >= 0 ? options.ConsoleSocketFd
+                : options.ConsoleSocket is { } cs ? ConsoleSocket.Connect(cs) : -1;
+            var record = new ContainerRecord
+            {
+                Id = id, Bundle = bundle, Rootfs = rootfs, Created = DateTime.UtcNow, Rootless = Rootless,
+                Config = spec, CgroupPaths = new Dictionary<string, string>(cgroups.Paths),
+                HasPidNamespace = spec.Linux?.Namespaces?.Any(n => n.Type == "pid") ?? false,
+            };
+            var config = BuildInitConfig(spec, id, bundle, rootfs, options.NoPivot, options.PreserveFds, cgroups, seccomp);
+            var hasParentHooks = spec.Hooks?.Prestart is { Count: > 0 } || spec.Hooks?.CreateRuntime is { Count: > 0 };
+            config.ParentHooks = hasParentHooks;
+            initPid = InitLauncher.Launch(new InitLauncher.Request
+            {
+                Config = config,
+                Cgroups = cgroups,
+                Join = (spec.Linux?.Namespaces ?? []).Where(n => !string.IsNullOrEmpty(n.Path)).Select(n => (n.Type, n.Path!)).ToList(),
+                New = (spec.Linux?.Namespaces ?? []).Where(n => string.IsNullOrEmpty(n.Path)).Select(n => n.Type).ToList(),
+                FifoFd = fifo,
+                ConsoleSocketFd = console,
+                ParentHooks = hasParentHooks ? pid =>
+                {
+                    var state = HookState(record, pid, "created");
+                    HookRunner.Run("prestart", spec.Hooks?.Prestart, state);
+                    HookRunner.Run("createRuntime", spec.Hooks?.CreateRuntime, state);
+                } : null,
+            });
+            record.InitPid = initPid;
+            record.InitStartTime = ProcStat.Read(initPid)?.StartTime ?? 0;
+            Store.Save(record);
+            if (options.PidFile is { } pf) WritePidFile(pf, initPid);
+            return record;
+        }
+        catch
+        {
+            if (initPid > 0) { Libc.Kill(initPid, Sig.KILL); Libc.WaitPid(initPid, out _, 0); }
+            try { cgroups?.Destroy(); } catch (Exception e) { _warn($"cleanup cgroup of {id}: {e.Message}"); }
+            try { Directory.Delete(dir, true); } catch (IOException e) { _warn($"cleanup {dir}: {e.Message}"); }
+            throw;
+        }
+        finally
+        {
+            if (fifo >= 0) Libc.Close(fifo);
+            if (console >= 0 && options.ConsoleSocketFd < 0) Libc.Close(console);
+        }
+    }
+
+    private InitConfig BuildInitConfig(Spec spec, string id, string bundle, string rootfs, bool noPivot, int preserveFds,
+        ICgroupManager cgroups, SeccompProgram? seccomp)
+    {
+        bool IsNew(string t) => spec.Linux?.Namespaces?.Any(n => n.Type == t && string.IsNullOrEmpty(n.Path)) ?? false;
+        bool Has(string t) => spec.Linux?.Namespaces?.Any(n => n.Type == t) ?? false;
+        var env = CgroupEnvironment.Detect();
+        var config = new InitConfig
+        {
+            Spec = spec, ContainerId = id, Bundle = bundle, RootfsPath = rootfs, NoPivot = noPivot,
+            PreserveFds = preserveFds, Rootless = Rootless, InUserNamespace = Has("user"),
+            NewMountNamespace = Has("mount"), NewUtsNamespace = Has("uts"), NewCgroupNamespace = IsNew("cgroup"),
+            CgroupMode = env.Mode == CgroupMode.Unified ? "v2" : "v1",
+            CgroupPaths = new Dictionary<string, string>(cgroups.Paths),
+            LastCap = Security.Capabilities.LastCap,
+        };
+        if (config.CgroupMode == "v1")
+        {
+            foreach (var group in env.V1MountPoints.GroupBy(kv => kv.Value))
+            {
+                var controllers = group.Select(kv => kv.Key).Order(StringComparer.Ordinal).ToList();
+                var hostDir = controllers.Select(c => cgroups.Paths.GetValueOrDefault(c)).FirstOrDefault(p => p != null);
+                if (hostDir is null) continue;
+                var options = string.Join(',', controllers.Select(c => c.StartsWith("name=", StringComparison.Ordinal) ? "none," + c : c));
+                config.CgroupV1Mounts.Add(new CgroupV1Mount(Path.GetFileName(group.Key), options, hostDir));
+            }
+        }
+        if (seccomp is not null)
+        {
+            config.SeccompProgram = seccomp.Instructions.Select(Pack).ToArray();
+            config.SeccompFlags = seccomp.Flags;
+        }
+        return config;
+    }
+
+    private static ulong Pack(SockFilter f) =>
+        f.Code | ((ulong)f.Jt << 16) | ((ulong)f.Jf << 24) | ((ulong)f.K << 32);
+
+    private static SeccompProgram? CompileSeccomp(Spec spec)
+    {
+        if (spec.Linux?.Seccomp is not { } s) return null;
+        try
+        {
+            var program = SeccompCompiler.Compile(s);
+            if (program.UsesNotify && string.IsNullOrEmpty(s.ListenerPath))
+                throw new RuntimeException("seccomp: SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath");
+            return program;
+        }
+        catch (RuntimeException) { throw; }
+        catch (Exception e) { throw new RuntimeException($"seccomp: {e.Message}"); }
+    }
+
+    /// <summary>`start`: releases the init waiting on exec.fifo, then runs poststart hooks.</summary>
+    public void Start(string id)
+    {
+        using var _ = Store.Lock(id);
+        var record = Store.Load(id);
+        var status = Status(record);
+        if (!status.CanStart())
+            throw new RuntimeException(status == ContainerStatus.Stopped
+                ? "cannot start a container that has stopped" : $"cannot start an already running container");
+        var fifoPath = Store.FifoPath(id);
+        var fd = Libc.Open(fifoPath, O.WRONLY | O.NONBLOCK | O.CLOEXEC, 0);
+        if (fd < 0)
+        {
+            var e = Marshal.GetLastPInvokeError();
+            if (e == Errno.ENXIO) throw new RuntimeException("cannot start a container that has stopped");
+            throw new ErrnoException($"open {fifoPath}", e);
+        }
+        unsafe
+        {
+            byte zero = (byte)'0';
+            Libc.Write(fd, &zero, 1);
+        }
+        Libc.Close(fd);
+        File.Delete(fifoPath);
+        try
+        {
+            HookRunner.Run("poststart", record.Config.Hooks?.Poststart, HookState(record, record.InitPid, "running"));
+        }
+        catch (HookException)
+        {
+            // runc: a failing poststart hook terminates the container and fails start.
+            Libc.Kill(record.InitPid, Sig.KILL);
+            throw;
+        }
+    }
+
+    public ContainerStatus Status(ContainerRecord record)
+    {
+        if (record.InitPid <= 0) return ContainerStatus.Stopped;
+        var stat = ProcStat.Read(record.InitPid);
+        if (stat is null || stat.Value.State is 'Z' or 'X' || (record.InitStartTime != 0 && stat.Value.StartTime != record.InitStartTime))
+            return ContainerStatus.Stopped;
+        if (File.Exists(Store.FifoPath(record.Id))) return ContainerStatus.Created;
+        try
+        {
+            if (record.CgroupPaths.Count > 0 && CgroupManagerFactory.Load(record.CgroupPaths).IsFrozen()) return ContainerStatus.Paused;
+        }
+        catch (Exception) { /* a missing freezer means not paused */ }
+        return ContainerStatus.Running;
+    }
+
+    public State State(string id)
+    {
+        var record = Store.Load(id);
+        var status = Status(record);
+        return new State
+        {
+            OciVersion = SpecVersion.Current, Id = id, Pid = status == ContainerStatus.Stopped ? 0 : record.InitPid,
+            Status = status.Name(), Bundle = record.Bundle, Rootfs = record.Rootfs, Created = record.Created,
+            Owner = "", Annotations = record.Config.Annotations,
+        };
+    }
+
+    public IEnumerable<State> List() => Store.Ids().Select(id =>
+    {
+        try { return State(id); }
+        catch (RuntimeException) { return null; }
+    }).OfType<State>();
+
+    public void Kill(string id, int signal, bool all)
+    {
+        var record = Store.Load(id);
+        var status = Status(record);
+        if (!status.CanKill() && !all) throw new RuntimeException("container not running");
+        if (all || !record.HasPidNamespace && signal == Sig.KILL && record.CgroupPaths.Count > 0)
+        {
+            var cg = CgroupManagerFactory.Load(record.CgroupPaths);
+            if (cg.Exists()) { cg.KillAll(signal); return; }
+        }
+        if (Libc.Kill(record.InitPid, signal) < 0)
+        {
+            if (Marshal.GetLastPInvokeError() == Errno.ESRCH) throw new RuntimeException("container not running");
+            throw ErrnoException.FromLast($"kill {record.InitPid} {Sig.Name(signal)}");
+        }
+    }
+
+    /// <summary>`delete`: removes a stopped (or, with force, any) container: processes, cgroup,
+    /// state; then the poststop hooks.</summary>
+    public void Delete(string id, bool force)
+    {
+        ContainerRecord record;
+        try { record = Store.Load(id); }
+        catch (ContainerNotFoundException) when (force)
+        {
+            // a container whose create died half-way: its directory is all there is
+            try { Store.Remove(id); } catch (IOException) { }
+            return;
+        }
+        using (Store.Lock(id))
+        {
+            var status = Status(record);
+            if (status is ContainerStatus.Running or ContainerStatus.Paused && !force)
+                throw new RuntimeException($"cannot delete container {id} that is not stopped: {status.Name()}");
+            var cg = record.CgroupPaths.Count > 0 ? CgroupManagerFactory.Load(record.CgroupPaths) : null;
+            if (status != ContainerStatus.Stopped)
+            {
+                if (status == ContainerStatus.Paused) cg?.Thaw();
+                KillAndWait(record, cg);
+            }
+            else if (cg is not null && cg.Exists() && !record.HasPidNamespace)
+                cg.KillAll(Sig.KILL); // processes left behind by an init without a pid namespace
+            cg?.Destroy();
+            Store.Remove(id);
+        }
+        try { HookRunner.Run("poststop", record.Config.Hooks?.Poststop, HookState(record, 0, "stopped")); }
+        catch (HookException e) { _warn(e.Message); }
+    }
+
+    private void KillAndWait(ContainerRecord record, ICgroupManager? cg)
+    {
+        if (cg is not null && cg.Exists()) cg.KillAll(Sig.KILL);
+        else Libc.Kill(record.InitPid, Sig.KILL);
+        // Reap it when it is our child (run); otherwise wait until it is gone or a zombie.
+        Libc.WaitPid(record.InitPid, out _, 0x1 /* WNOHANG */);
+        for (var i = 0; i < 500 && Status(record) != ContainerStatus.Stopped; i++)
+        {
+            Thread.Sleep(2);
+            Libc.WaitPid(record.InitPid, out _, 0x1);
+        }
+    }
+
+    public void Pause(string id)
+    {
+        var record = Store.Load(id);
+        var status = Status(record);
+        if (!status.CanPause()) throw new RuntimeException($"container not running or created: {status.Name()}");
+        if (record.CgroupPaths.Count == 0) throw new RuntimeException("cannot pause a container without cgroups (rootless)");
+        CgroupManagerFactory.Load(record.CgroupPaths).Freeze();
+    }
+
+    public void Resume(string id)
+    {
+        var record = Store.Load(id);
+        var status = Status(record);
+        if (!status.CanResume()) throw new RuntimeException("container not paused");
+        CgroupManagerFactory.Load(record.CgroupPaths).Thaw();
+    }
+
+    public IReadOnlyList<int> Pids(string id)
+    {
+        var record = Store.Load(id);
+        if (record.CgroupPaths.Count == 0) return Status(record) == ContainerStatus.Stopped ? [] : [record.InitPid];
+        var cg = CgroupManagerFactory.Load(record.CgroupPaths);
+        return cg.Exists() ? cg.GetPids() : [];
+    }
+
+    public void Update(string id, Resources resources)
+    {
+        using var _ = Store.Lock(id);
+        var record = Store.Load(id);
+        if (Status(record) == ContainerStatus.Stopped) throw new RuntimeException($"container {id} is stopped");
+        if (record.CgroupPaths.Count == 0) throw new RuntimeException("cannot update a container without cgroups (rootless)");
+        CgroupManagerFactory.Load(record.CgroupPaths).Update(resources);
+        record.Config.Linux ??= new Linux();
+        record.Config.Linux.Resources = MergeResources(record.Config.Linux.Resources, resources);
+        Store.Save(record);
+    }
+
+    private static Resources MergeResources(Resources? old, Resources update) => new()
+    {
+        Devices = update.Devices ?? old?.Devices, Memory = update.Memory ?? old?.Memory, Cpu = update.Cpu ?? old?.Cpu,
+        Pids = update.Pids ?? old?.Pids, BlockIO = update.BlockIO ?? old?.BlockIO,
+        HugepageLimits = update.HugepageLimits ?? old?.HugepageLimits, Network = update.Network ?? old?.Network,
+        Rdma = update.Rdma ?? old?.Rdma, Unified = update.Unified ?? old?.Unified,
+    };
+
+    public CgroupStats Stats(string id, out ulong oomKills)
+    {
+        var record = Store.Load(id);
+        var cg = CgroupManagerFactory.Load(record.CgroupPaths);
+        oomKills = cg.OomKillCount();
+        return cg.GetStats();
+    }
+
+    public static State HookState(ContainerRecord r, int pid, string status) => new()
+    {
+        Id = r.Id, Pid = pid, Status = status, Bundle = r.Bundle, Annotations = r.Config.Annotations,
+    };
+
+    public static void WritePidFile(string path, int pid)
+    {
+        var full = Path.GetFullPath(path);
+        var tmp = Path.Combine(Path.GetDirectoryName(full)!, "." + Path.GetFileName(full));
+        File.WriteAllText(tmp, pid.ToString());
+        File.Move(tmp, full, overwrite: true);
+    }
+}

@@ -1,0 +1,116 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Quai.Interop;
+
+namespace Quai.Runtime.Containers;
+
+/// <summary>The runtime's state directory (--root, default /run/quai-runtime): one directory per
+/// container with state.json and, until `start`, exec.fifo. Mutations take an exclusive flock on
+/// the container's directory.</summary>
+public sealed partial class ContainerStore(string root)
+{
+    public const string DefaultRoot = "/run/quai-runtime";
+    public string Root { get; } = root;
+
+    [GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9_+.-]*$")]
+    private static partial Regex IdPattern();
+
+    public static void ValidateId(string id)
+    {
+        if (id.Length == 0 || id.Length > 1024 || !IdPattern().IsMatch(id) || id is "." or "..")
+            throw new RuntimeException($"invalid container id format: \"{id}\"");
+    }
+
+    public string Dir(string id)
+    {
+        ValidateId(id);
+        return Path.Combine(Root, id);
+    }
+
+    public string FifoPath(string id) => Path.Combine(Dir(id), "exec.fifo");
+
+    public bool Exists(string id) => File.Exists(Path.Combine(Dir(id), "state.json"));
+
+    /// <summary>Creates the directory of a new container; fails if the id is taken.</summary>
+    public string CreateDir(string id)
+    {
+        var dir = Dir(id);
+        Directory.CreateDirectory(Root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        if (Libc.MkdirAt(O.AT_FDCWD, dir, 0x1C0) < 0)
+        {
+            var e = Marshal.GetLastPInvokeError();
+            if (e == Errno.EEXIST) throw new RuntimeException($"container with id exists: {id}");
+            throw new ErrnoException($"mkdir {dir}", e);
+        }
+        return dir;
+    }
+
+    public ContainerRecord Load(string id)
+    {
+        var file = Path.Combine(Dir(id), "state.json");
+        byte[] bytes;
+        try { bytes = File.ReadAllBytes(file); }
+        catch (FileNotFoundException) { throw new ContainerNotFoundException(id); }
+        catch (DirectoryNotFoundException) { throw new ContainerNotFoundException(id); }
+        try
+        {
+            return JsonSerializer.Deserialize(bytes, ContainerJsonContext.Default.ContainerRecord)
+                   ?? throw new InvalidDataException("empty");
+        }
+        catch (JsonException e) { throw new RuntimeException($"read state of {id} ({file}): {e.Message}"); }
+    }
+
+    /// <summary>Writes state.json atomically (temp file + rename).</summary>
+    public void Save(ContainerRecord record)
+    {
+        var dir = Dir(record.Id);
+        var tmp = Path.Combine(dir, ".state.json.tmp");
+        File.WriteAllBytes(tmp, JsonSerializer.SerializeToUtf8Bytes(record, ContainerJsonContext.Default.ContainerRecord));
+        File.Move(tmp, Path.Combine(dir, "state.json"), overwrite: true);
+    }
+
+    public IEnumerable<string> Ids()
+    {
+        if (!Directory.Exists(Root)) return [];
+        return Directory.EnumerateDirectories(Root).Select(Path.GetFileName).OfType<string>()
+            .Where(n => File.Exists(Path.Combine(Root, n, "state.json"))).Order(StringComparer.Ordinal);
+    }
+
+    public void Remove(string id)
+    {
+        var dir = Dir(id);
+        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+    }
+
+    /// <summary>An exclusive lock on the container's directory for the life of the handle.</summary>
+    public IDisposable Lock(string id) => new DirLock(Dir(id));
+
+    private sealed partial class DirLock : IDisposable
+    {
+        private readonly int _fd;
+
+        public DirLock(string dir)
+        {
+            _fd = Libc.Open(dir, O.RDONLY | O.DIRECTORY | O.CLOEXEC, 0);
+            if (_fd < 0)
+            {
+                var e = Marshal.GetLastPInvokeError();
+                if (e == Errno.ENOENT) throw new ContainerNotFoundException(Path.GetFileName(dir));
+                throw new ErrnoException($"open {dir}", e);
+            }
+            while (Flock(_fd, 2 /* LOCK_EX */) < 0)
+                if (Marshal.GetLastPInvokeError() != Errno.EINTR) throw ErrnoException.FromLast($"lock {dir}");
+        }
+
+        public void Dispose() => Libc.Close(_fd);
+
+        [LibraryImport("libc", EntryPoint = "flock", SetLastError = true)]
+        private static partial int Flock(int fd, int op);
+    }
+}
+
+/// <summary>An error of the runtime itself, printed as is; exit status 1 like runc.</summary>
+public class RuntimeException(string message) : Exception(message);
+
+public sealed class ContainerNotFoundException(string id) : RuntimeException($"container does not exist: {id}");
