@@ -45,9 +45,17 @@ public sealed class CliContext
     public int Invoke(string[] args)
     {
         var result = Root.Parse(args);
-        if (result.Errors.Count > 0 && result.Action is not System.CommandLine.Help.HelpAction)
+        var errors = result.Errors.Select(e => e.Message).ToList();
+        // An unknown "--flag" would otherwise be taken as a positional argument (Docker: "unknown flag").
+        foreach (var token in result.Tokens)
         {
-            foreach (var e in result.Errors) Err.WriteLine($"Error: {e.Message}");
+            if (token.Type == System.CommandLine.Parsing.TokenType.DoubleDash) break;
+            if (token.Type == System.CommandLine.Parsing.TokenType.Argument && token.Value.Length > 1 && token.Value[0] == '-')
+                errors.Add($"unknown flag: {token.Value}");
+        }
+        if (errors.Count > 0 && result.Action is not System.CommandLine.Help.HelpAction)
+        {
+            foreach (var e in errors) Err.WriteLine($"Error: {e}");
             Err.WriteLine($"See 'quai {string.Join(' ', CommandPath(result))} --help'.");
             return ExitUsage;
         }

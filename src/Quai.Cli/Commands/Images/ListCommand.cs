@@ -36,7 +36,7 @@ public static class ListCommand
             }
             if (p.GetValue(quiet))
             {
-                foreach (var id in rows.Select(row => row.Id(nt)).Distinct()) cli.Out.WriteLine(id);
+                foreach (var row in rows) cli.Out.WriteLine(row.Id(nt)); // one per row, as Docker does
                 return 0;
             }
             var fmt = p.GetValue(format);
