@@ -130,6 +130,11 @@ public static class SeccompCompiler
             else groups[g].Names.Add(a);
         }
 
+        // Rule bodies for syscalls with conditional rules, one per (name, argument width), shared by all ABIs
+        // (x86_64 has 64-bit arguments; i386 and x32 share 32-bit bodies).
+        var bodyIndex = new Dictionary<(string, bool), int>();
+        var bodyLabels = new List<int>();
+
         var groupLabels = new int?[groups.Count];
         for (int gi = groups.Count - 1; gi >= 0; gi--)
         {
@@ -179,9 +184,6 @@ public static class SeccompCompiler
                 continue; // no syscall table for this architecture: fail closed (bad-arch action)
             }
 
-            // Rule bodies for syscalls with conditional rules, one per (name, argument width).
-            var bodyIndex = new Dictionary<(string, bool), int>();
-            var bodyLabels = new List<int>();
             var segments = new List<(uint Start, Target T)>();
             void AddSegment(uint start, Target t)
             {

@@ -211,4 +211,28 @@ public partial class LibseccompOracleTests(ITestOutputHelper output)
                 Compare($"{def} [{string.Join(",", set)}]", spec, AllNrs().Where((n, i) => i % 3 == 0));
             }
     }
+
+    [Fact]
+    public void Long_conditional_rule_lists_match_libseccomp()
+    {
+        if (!s_available.Value) { output.WriteLine("libseccomp.so.2 not available: skipped"); return; }
+        // Every x86_64 syscall name gets its own conditional rules, forcing long jumps in our program.
+        var names = File.ReadLines("/usr/include/x86_64-linux-gnu/asm/unistd_64.h")
+            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(p => p.Length == 3 && p[0] == "#define" && p[1].StartsWith("__NR_"))
+            .Select(p => p[1][5..]).ToArray();
+        var rules = new List<SeccompSyscall>();
+        for (int i = 0; i < names.Length; i++)
+        {
+            rules.Add(SeccompCompilerTests.Rule(i % 3 == 0 ? "SCMP_ACT_ALLOW" : "SCMP_ACT_TRACE", [names[i]], (uint)i,
+                SeccompCompilerTests.Arg((uint)(i % 6), "SCMP_CMP_EQ", (ulong)i << (i % 40))));
+            i++; // every other syscall only, to stay under BPF_MAXINSNS
+            if (i % 5 == 0)
+                rules.Add(SeccompCompilerTests.Rule("SCMP_ACT_ERRNO", [names[i]], (uint)i,
+                    SeccompCompilerTests.Arg(1, "SCMP_CMP_GT", 0x1_0000_0000)));
+        }
+        var spec = new Quai.Oci.Runtime.Seccomp { DefaultAction = "SCMP_ACT_KILL_PROCESS", Syscalls = rules,
+            Architectures = ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"] };
+        Compare("long", spec, AllNrs().Where((n, i) => i % 2 == 0));
+    }
 }
