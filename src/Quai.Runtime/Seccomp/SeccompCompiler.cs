@@ -132,8 +132,9 @@ public static class SeccompCompiler
 
         // Rule bodies for syscalls with conditional rules, one per (name, argument width), shared by all ABIs
         // (x86_64 has 64-bit arguments; i386 and x32 share 32-bit bodies).
+        // Bodies are emitted lazily next to the first tree leaf that needs them, which keeps most jumps short.
         var bodyIndex = new Dictionary<(string, bool), int>();
-        var bodyLabels = new List<int>();
+        var bodies = new List<Body>();
 
         var groupLabels = new int?[groups.Count];
         for (int gi = groups.Count - 1; gi >= 0; gi--)
@@ -207,8 +208,8 @@ public static class SeccompCompiler
                     {
                         if (!bodyIndex.TryGetValue((name, is32), out var bi))
                         {
-                            bi = bodyLabels.Count;
-                            bodyLabels.Add(EmitBody(b, rs, defaultAction, is32));
+                            bi = bodies.Count;
+                            bodies.Add(new Body(rs, is32));
                             bodyIndex[(name, is32)] = bi;
                             usesNotify |= rs.Conditional.Any(r => r.Action == SECCOMP_RET_USER_NOTIF);
                         }
@@ -219,7 +220,7 @@ public static class SeccompCompiler
                 if (cur <= hi) AddSegment((uint)cur, t);
             }
 
-            int root = EmitTree(b, segments, 0, segments.Count - 1, bodyLabels);
+            int root = EmitTree(b, segments, 0, segments.Count - 1, bodies, defaultAction);
             groupLabels[gi] = b.LoadAbs(OffsetNr, root);
         }
 
@@ -262,16 +263,26 @@ public static class SeccompCompiler
         }
     }
 
-    private static int EmitTree(BpfBuilder b, List<(uint Start, Target T)> segs, int i, int j, List<int> bodies)
+    private sealed class Body(SyscallRules rules, bool is32)
+    {
+        public SyscallRules Rules { get; } = rules;
+        public bool Is32 { get; } = is32;
+        public int? Label;
+    }
+
+    /// <summary>Binary search over segment starts: <c>jge start(mid)</c> splits [i, j].</summary>
+    private static int EmitTree(BpfBuilder b, List<(uint Start, Target T)> segs, int i, int j, List<Body> bodies, uint defaultAction)
     {
         if (i == j)
         {
             var t = segs[i].T;
-            return t.IsBody ? bodies[(int)t.Value] : b.Ret(t.Value);
+            if (!t.IsBody) return b.Ret(t.Value);
+            var body = bodies[(int)t.Value];
+            return body.Label ??= EmitBody(b, body.Rules, defaultAction, body.Is32);
         }
         int mid = (i + j + 1) / 2;
-        int hi = EmitTree(b, segs, mid, j, bodies);
-        int lo = EmitTree(b, segs, i, mid - 1, bodies);
+        int hi = EmitTree(b, segs, mid, j, bodies, defaultAction);
+        int lo = EmitTree(b, segs, i, mid - 1, bodies, defaultAction);
         return b.Jump(BPF_JMP_JGE_K, segs[mid].Start, hi, lo);
     }
 

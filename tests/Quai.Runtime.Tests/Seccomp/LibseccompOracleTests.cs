@@ -149,7 +149,7 @@ public partial class LibseccompOracleTests(ITestOutputHelper output)
                         if (ro == (SeccompConstants.SECCOMP_RET_ERRNO | SeccompConstants.ENOSYS) && rl == def) { stub++; continue; }
                         Assert.Fail($"{name}: arch {arch:x8} nr {nr:x8} args {a0:x} {a1:x}: libseccomp {rl:x8}, ours {ro:x8}");
                     }
-        output.WriteLine($"{name}: libseccomp {lib.Length} insns, ours {ours.Length}; {cases} cases, {stub} differ only by the ENOSYS stub");
+        output.WriteLine($"{name}: libseccomp {lib.Length} insns, ours {ours.Length} ({ours.Count(i => i.Code == 0x05)} ja, {ours.Count(i => i.Code == 0x06)} ret); {cases} cases, {stub} differ only by the ENOSYS stub");
     }
 
     private static IEnumerable<uint> AllNrs()
