@@ -41,9 +41,13 @@ public sealed class LayerApplier : IDisposable
         return applier.Run(tar);
     }
 
+    private PaxXattrReader? _raw;
+    private Dictionary<string, byte[]>? _currentXattrs;
+
     private ApplyResult Run(Stream tar)
     {
-        using var reader = new TarReader(tar, leaveOpen: true);
+        _raw = new PaxXattrReader(tar);
+        using var reader = new TarReader(_raw, leaveOpen: true);
         TarEntry? entry;
         while (true)
         {
@@ -60,6 +64,7 @@ public sealed class LayerApplier : IDisposable
             if (entry is null) break;
             _entries++;
             _lastName = entry.Name;
+            _currentXattrs = _raw.Take(entry.Name);
             ApplyEntry(entry);
         }
         // Directory mtimes last: creating children changes them.
@@ -178,16 +183,18 @@ public sealed class LayerApplier : IDisposable
             NativeFs.FchownAt(dirfd, name, (uint)entry.Uid, (uint)entry.Gid, NativeFs.AT_SYMLINK_NOFOLLOW, Where(path));
         if (entry is PaxTarEntry pax)
         {
-            foreach (var (key, value) in pax.ExtendedAttributes)
+            // Exact bytes from our own PAX parse; TarReader's strings only when it could not match the entry.
+            var raw = _currentXattrs;
+            var xattrs = raw ?? pax.ExtendedAttributes.Where(kv => kv.Key.StartsWith("SCHILY.xattr.", StringComparison.Ordinal) && !kv.Value.Contains('\uFFFD'))
+                .ToDictionary(kv => kv.Key["SCHILY.xattr.".Length..], kv => System.Text.Encoding.UTF8.GetBytes(kv.Value));
+            foreach (var (xname, value) in xattrs)
             {
-                if (!key.StartsWith("SCHILY.xattr.", StringComparison.Ordinal)) continue;
-                var xname = key["SCHILY.xattr.".Length..];
                 if (!XattrAllowed(xname)) continue;
                 try
                 {
-                    NativeFs.LSetXattr($"/proc/self/fd/{dirfd}/{name}", xname, System.Text.Encoding.UTF8.GetBytes(value), Where(path));
+                    NativeFs.LSetXattr($"/proc/self/fd/{dirfd}/{name}", xname, value, Where(path));
                 }
-                catch (ErrnoException e) when (e.Code is Errno.EOPNOTSUPP or Errno.EPERM && !_privileged) { }
+                catch (ErrnoException e) when (e.Code == Errno.EOPNOTSUPP || (e.Code == Errno.EPERM && !_privileged)) { }
             }
         }
         if (!symlink)
