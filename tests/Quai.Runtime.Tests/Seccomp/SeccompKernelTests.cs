@@ -30,6 +30,9 @@ public partial class SeccompKernelTests
     [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
     private static partial nint Syscall(nint nr, nint a1, nint a2, nint a3);
 
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
+    private static partial nint Syscall6(nint nr, nint a1, nint a2, nint a3, nint a4, nint a5, nint a6);
+
     private static bool SeccompAvailable()
         => OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64
            && File.Exists("/proc/self/status") && File.ReadAllText("/proc/self/status").Contains("Seccomp:");
@@ -114,5 +117,39 @@ public partial class SeccompKernelTests
         Assert.Equal(EPERM, mount);
         Assert.Equal(ENOSYS, newer);
         Assert.Equal(0, getpid);
+    }
+
+    [Fact]
+    public void Kernel_accepts_long_programs_with_trampolines()
+    {
+        if (!SeccompAvailable()) return;
+        // One conditional rule per x86_64 syscall, each only matching a magic 64-bit arg5, so the thread's
+        // ordinary syscalls are unaffected. The program needs JA trampolines.
+        const ulong Magic = 0x5eccUL << 32;
+        var rules = new List<Quai.Oci.Runtime.SeccompSyscall>();
+        foreach (var line in File.ReadLines("/usr/include/x86_64-linux-gnu/asm/unistd_64.h"))
+        {
+            var p = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (p.Length != 3 || p[0] != "#define" || !p[1].StartsWith("__NR_") || !uint.TryParse(p[2], out var nr)) continue;
+            rules.Add(SeccompCompilerTests.Rule("SCMP_ACT_ERRNO", [p[1][5..]], 1000 + nr,
+                SeccompCompilerTests.Arg(5, "SCMP_CMP_EQ", Magic | nr)));
+        }
+        var spec = SeccompCompilerTests.Spec("SCMP_ACT_ALLOW", [.. rules]);
+        var prog = SeccompCompiler.Compile(spec);
+        Assert.Contains(prog.Instructions, i => i.Code == SeccompConstants.BPF_JMP_JA);
+        Assert.True(prog.Instructions.Length > 1000);
+
+        Assert.Equal(SeccompConstants.SECCOMP_RET_ERRNO | 1102, BpfInterpreter.Run(prog.Instructions, new SeccompData(102, SeccompData.X86_64, 0, 0, 0, 0, 0, Magic | 102)));
+        Assert.Equal(SeccompConstants.SECCOMP_RET_ALLOW, BpfInterpreter.Run(prog.Instructions, new SeccompData(102, SeccompData.X86_64, 0, 0, 0, 0, 0, Magic | 110)));
+        static int Errno(nint r) => r == -1 ? Marshal.GetLastPInvokeError() : 0;
+        var (getppid, getuid, getuidOtherMagic, getppidPlain) = OnFilteredThread(prog, () => (
+            Errno(Syscall6(110, 0, 0, 0, 0, 0, (nint)(Magic | 110))),   // getppid with its magic → 1110
+            Errno(Syscall6(102, 0, 0, 0, 0, 0, (nint)(Magic | 102))),   // getuid → 1102
+            Errno(Syscall6(102, 0, 0, 0, 0, 0, (nint)(Magic | 110))),   // wrong magic → allowed
+            Errno(Syscall6(110, 0, 0, 0, 0, 0, 110))));                 // high word differs → allowed
+        Assert.Equal(1110, getppid);
+        Assert.Equal(1102, getuid);
+        Assert.Equal(0, getuidOtherMagic);
+        Assert.Equal(0, getppidPlain);
     }
 }
