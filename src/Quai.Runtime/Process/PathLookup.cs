@@ -27,7 +27,11 @@ public static class PathLookup
     private static void Check(string program, string path)
     {
         if (Libc.FstatAt(O.AT_FDCWD, path, out var st, 0) < 0)
-            throw new ExecutableNotFoundException($"exec: \"{program}\": stat {path}: no such file or directory");
+        {
+            var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+            throw new ExecutableNotFoundException($"exec: \"{program}\": stat {path}: {Errno.Describe(errno).ToLowerInvariant()}",
+                cannotExecute: errno != Errno.ENOENT && errno != Errno.ENOTDIR);
+        }
         if ((st.Mode & 0xF000) == 0x4000)
             throw new ExecutableNotFoundException($"exec: \"{program}\": is a directory", cannotExecute: true);
     }
