@@ -132,6 +132,18 @@ public sealed class CliEndToEndTests : IDisposable
         Podman("rmi", "-a", "-f").Ok();
         Assert.Contains("bb:topodman", Podman("load", "-i", File("oci.tar")).Ok().Stdout);
         Assert.Contains("topodman", Podman("images", "--format", "{{.Repository}}:{{.Tag}}").Ok().Stdout);
+
+        // Layers stored compressed (gzip, zstd) are saved as they are and podman still loads them.
+        foreach (var compression in new[] { Oci.Image.Compression.Gzip, Oci.Image.Compression.Zstd })
+        {
+            var b = new ImageBuilder();
+            var (m, _) = b.AddImage([Busybox.RootfsTar(), new TarBuilder().File("etc/motd", "hi").Bytes()], compression, arch: Oci.Image.Platform.Host().Architecture);
+            var name = $"localhost/compressed:{compression.ToString().ToLowerInvariant()}";
+            System.IO.File.WriteAllBytes(File("c.tar"), b.OciArchive((m, name)));
+            Quai("load", "-i", File("c.tar")).Ok();
+            Quai("save", "-o", File("c-saved.tar"), name).Ok();
+            Assert.Contains(name, Podman("load", "-i", File("c-saved.tar")).Ok().Stdout);
+        }
     }
 
     [RequiresFact("quai", "podman")]

@@ -36,5 +36,5 @@ public static class Units
     public static string Ago(DateTimeOffset? t) => t is { } v ? HumanDuration(DateTimeOffset.UtcNow - v) + " ago" : "N/A";
 
     /// <summary>RFC 3339 as Docker prints it with --human=false.</summary>
-    public static string Rfc3339(DateTimeOffset? t) => t is { } v ? v.ToString("yyyy-MM-dd'T'HH:mm:ssK", CultureInfo.InvariantCulture) : "";
+    public static string Rfc3339(DateTimeOffset? t) => t is { } v ? v.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture) : "";
 }

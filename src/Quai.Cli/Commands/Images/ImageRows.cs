@@ -15,11 +15,11 @@ internal sealed record ImageRow(ImageRecord Image, string Repository, string Tag
     public JsonElement ToJson(bool noTrunc)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        using (var w = new Utf8JsonWriter(buffer))
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             w.WriteStartObject();
             w.WriteString("Containers", Containers == 0 ? "N/A" : Containers.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            w.WriteString("CreatedAt", Image.Created?.ToString("yyyy-MM-dd HH:mm:ss zzz", System.Globalization.CultureInfo.InvariantCulture) ?? "");
+            w.WriteString("CreatedAt", Image.Created?.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss '+0000 UTC'", System.Globalization.CultureInfo.InvariantCulture) ?? "");
             w.WriteString("CreatedSince", Units.Ago(Image.Created));
             w.WriteString("Digest", Digest);
             w.WriteString("ID", Id(noTrunc));

@@ -26,7 +26,7 @@ public static class ListCommand
             bool nt = p.GetValue(noTrunc);
             var inUse = store.ImagesInUse();
             var rows = new List<ImageRow>();
-            foreach (var (img, tags) in store.List())
+            foreach (var (img, tags) in store.List().OrderByDescending(i => i.Image.Created ?? i.Image.Added))
             {
                 var containers = inUse.Contains(img.Id) ? 1 : 0;
                 var candidate = tags.Count == 0
