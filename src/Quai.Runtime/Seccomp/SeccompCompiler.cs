@@ -376,6 +376,10 @@ public static class SeccompCompiler
             return x;
         }
 
+        // runtime-spec: "When the action doesn't support an errno, the runtime MUST print an error and fail."
+        if (errnoRet is not null && action is not ("SCMP_ACT_ERRNO" or "SCMP_ACT_TRACE") && SeccompFeatures.Actions.Contains(action ?? ""))
+            throw new SeccompException($"seccomp: {where}: errnoRet is only valid with SCMP_ACT_ERRNO or SCMP_ACT_TRACE, not {action}");
+
         return action switch
         {
             "SCMP_ACT_KILL" or "SCMP_ACT_KILL_THREAD" => SECCOMP_RET_KILL_THREAD,

@@ -224,7 +224,7 @@ public partial class LibseccompOracleTests(ITestOutputHelper output)
         var rules = new List<SeccompSyscall>();
         for (int i = 0; i < names.Length; i++)
         {
-            rules.Add(SeccompCompilerTests.Rule(i % 3 == 0 ? "SCMP_ACT_ALLOW" : "SCMP_ACT_TRACE", [names[i]], (uint)i,
+            rules.Add(SeccompCompilerTests.Rule(i % 3 == 0 ? "SCMP_ACT_ALLOW" : "SCMP_ACT_TRACE", [names[i]], i % 3 == 0 ? null : (uint)i,
                 SeccompCompilerTests.Arg((uint)(i % 6), "SCMP_CMP_EQ", (ulong)i << (i % 40))));
             i++; // every other syscall only, to stay under BPF_MAXINSNS
             if (i % 5 == 0)

@@ -355,6 +355,12 @@ public class SeccompCompilerTests
             Spec("SCMP_ACT_ALLOW", Rule("SCMP_ACT_ERRNO", ["read"], null, Arg(6, "SCMP_CMP_EQ", 1)))));
         Assert.Throws<SeccompException>(() => SeccompCompiler.Compile(
             Spec("SCMP_ACT_ALLOW", Rule("SCMP_ACT_ERRNO", ["read"], 0x10000))));
+        // runtime-spec: errnoRet with an action that has no errno is an error.
+        var spec = Spec("SCMP_ACT_ALLOW");
+        spec.DefaultErrnoRet = 5;
+        Assert.Contains("errnoRet", Assert.Throws<SeccompException>(() => SeccompCompiler.Compile(spec)).Message);
+        Assert.Throws<SeccompException>(() => SeccompCompiler.Compile(
+            Spec("SCMP_ACT_ERRNO", Rule("SCMP_ACT_KILL_PROCESS", ["read"], 5))));
         // As runc: notifying on write would deadlock the runtime handing the listener fd over.
         var ex = Assert.Throws<SeccompException>(() => SeccompCompiler.Compile(
             Spec("SCMP_ACT_ALLOW", Rule("SCMP_ACT_NOTIFY", ["read", "write"]))));
