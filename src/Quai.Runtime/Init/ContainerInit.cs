@@ -85,11 +85,7 @@ public static unsafe class ContainerInit
             if (config.NewMountNamespace) rootfs.BindConsole(config.RootfsPath + name);
             SendConsole(config, master, name);
         }
-        if (config.NewMountNamespace)
-        {
-            rootfs.MaskAndProtect();
-            rootfs.EnterRoot(config.NoPivot);
-        }
+        if (config.NewMountNamespace) rootfs.EnterRoot(config.NoPivot);
         else rootfs.ChrootOnly();
 
         if (config.NewUtsNamespace)
@@ -99,7 +95,9 @@ public static unsafe class ContainerInit
         }
         else if (!string.IsNullOrEmpty(spec.Hostname))
             throw new InvalidDataException("unable to set hostname without a private UTS namespace");
+        // runc's order: sysctls are written before /proc/sys becomes read-only.
         WriteSysctls(spec.Linux?.Sysctl);
+        if (config.NewMountNamespace) rootfs.MaskAndProtect();
         ApplyProcessAttributes(process);
         if (slave >= 0) AttachTerminal(slave);
         var path = PrepareExec(process);
@@ -172,9 +170,12 @@ public static unsafe class ContainerInit
             var e = Marshal.GetLastPInvokeError();
             throw new ErrnoException($"chdir to cwd (\"{cwd}\") set in config.json", e);
         }
-        var actual = Directory.GetCurrentDirectory();
+        // getcwd fails (ENOENT) or answers "(unreachable)/…" for a directory outside the root.
+        string actual;
+        try { actual = Directory.GetCurrentDirectory(); }
+        catch (IOException) { actual = "(unreachable)"; }
         if (!actual.StartsWith('/'))
-            throw new IOException($"current working directory {actual} is outside of the container's root");
+            throw new IOException($"cwd (\"{cwd}\") set in config.json is outside of the container's root");
         if (process.Args is not { Count: > 0 }) throw new InvalidDataException("process.args must not be empty");
         return PathLookup.Resolve(process.Args[0], process.Env);
     }

@@ -69,10 +69,10 @@ public sealed class RootfsSetup(InitConfig config)
         finally { Libc.Close(target); }
     }
 
-    /// <summary>Masked paths get /dev/null (files) or an empty read-only tmpfs (directories);
-    /// read-only paths are bound onto themselves read-only. Targets are resolved inside the
-    /// rootfs refusing every symlink, and the /dev/null used is checked to be the real device,
-    /// so a container cannot redirect either (the 2025 runc advisories).</summary>
+    /// <summary>After pivot_root: masked paths get /dev/null (files) or an empty read-only tmpfs
+    /// (directories); read-only paths are bound onto themselves read-only. Targets are resolved
+    /// inside the root refusing every symlink, and the /dev/null used is checked to be the real
+    /// 1:3 device, so a container cannot redirect either (the 2025 runc advisories).</summary>
     public void MaskAndProtect()
     {
         foreach (var path in _spec.Linux?.ReadonlyPaths ?? [])
@@ -150,8 +150,9 @@ public sealed class RootfsSetup(InitConfig config)
             }
         }
         if (Libc.Chdir("/") < 0) throw ErrnoException.FromLast("chdir /");
+        // From now on paths resolve inside the container's own root.
         _root?.Dispose();
-        _root = null;
+        _root = new InRoot("/");
         if (_spec.Linux?.RootfsPropagation is { Length: > 0 } rp && Libc.Mount(null, "/", null, PropagationFlag(rp), null) < 0)
             throw ErrnoException.FromLast($"set rootfsPropagation {rp} on /");
         if (_spec.Root?.Readonly == true)
