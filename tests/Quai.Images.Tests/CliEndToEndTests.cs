@@ -104,7 +104,7 @@ public sealed class CliEndToEndTests : IDisposable
     }
 
     [RequiresFact("quai")]
-    public void Parallel_loads_from_two_processes_share_layers()
+    public async Task Parallel_loads_from_two_processes_share_layers()
     {
         var shared = Enumerable.Range(0, 3).Select(i => new TarBuilder().File($"s{i}", new byte[1 << 20].Select((_, j) => (byte)(j * (i + 1))).ToArray()).Bytes()).ToArray();
         var b1 = new ImageBuilder();
@@ -115,8 +115,8 @@ public sealed class CliEndToEndTests : IDisposable
         System.IO.File.WriteAllBytes(File("two.tar"), b2.OciArchive((m2, "two:1")));
         var t1 = Task.Run(() => Quai("load", "-i", File("one.tar")));
         var t2 = Task.Run(() => Quai("load", "-i", File("two.tar")));
-        Assert.Equal("Loaded image: one:1", t1.Result.Ok().Stdout.Trim());
-        Assert.Equal("Loaded image: two:1", t2.Result.Ok().Stdout.Trim());
+        Assert.Equal("Loaded image: one:1", (await t1).Ok().Stdout.Trim());
+        Assert.Equal("Loaded image: two:1", (await t2).Ok().Stdout.Trim());
         using var store = ImageStore.Open(new ImageStoreOptions { Root = Root });
         StoreConsistency.Check(store);
         Assert.Equal(5, store.Metadata.Snapshots().Count);

@@ -18,7 +18,7 @@ public sealed class ConcurrencyTests : IDisposable
     }
 
     [Fact]
-    public void Two_loads_sharing_layers_in_parallel_leave_a_consistent_store()
+    public async Task Two_loads_sharing_layers_in_parallel_leave_a_consistent_store()
     {
         var shared = new[] { Big("s1", 1), Big("s2", 2), Big("s3", 3) };
         var b1 = new ImageBuilder();
@@ -34,7 +34,7 @@ public sealed class ConcurrencyTests : IDisposable
             using var s2 = _t.OpenAnother();
             var t1 = Task.Run(() => s1.Load(new MemoryStream(a1)));
             var t2 = Task.Run(() => s2.Load(new MemoryStream(a2)));
-            Task.WaitAll(t1, t2);
+            await Task.WhenAll(t1, t2);
             StoreConsistency.Check(_t.Store);
             Assert.Equal(5, _t.Store.Metadata.Snapshots().Count);
             Assert.NotNull(_t.Store.TryFind("one:1"));
@@ -47,7 +47,7 @@ public sealed class ConcurrencyTests : IDisposable
     }
 
     [Fact]
-    public void Rmi_racing_a_container_rootfs_leaves_the_store_consistent()
+    public async Task Rmi_racing_a_container_rootfs_leaves_the_store_consistent()
     {
         var b = new ImageBuilder();
         var (m, _) = b.AddImage([Big("base", 7, 256 << 10), Big("top", 8, 256 << 10)]);
@@ -65,9 +65,9 @@ public sealed class ConcurrencyTests : IDisposable
                 catch (Snapshots.SnapshotNotFoundException) { return false; }
             });
             var rmi = Task.Run(() => remover.Remove("race:1", force: true));
-            Task.WaitAll(use, rmi);
+            await Task.WhenAll(use, rmi);
             StoreConsistency.Check(_t.Store);
-            if (use.Result)
+            if (await use)
             {
                 // The container's rootfs survived the removal of its image: its whole chain is there.
                 var chain = _t.Store.Metadata.SnapshotChain("container-" + key);
@@ -81,7 +81,23 @@ public sealed class ConcurrencyTests : IDisposable
     }
 
     [Fact]
-    public void Gc_does_not_remove_blobs_a_running_load_holds()
+    public void One_store_instance_can_be_shared_by_threads()
+    {
+        var archives = Enumerable.Range(0, 4).Select(i =>
+        {
+            var b = new ImageBuilder();
+            var (m, _) = b.AddImage([Big("shared", 21, 128 << 10), Big("own", 100 + i, 128 << 10)]);
+            return b.OciArchive((m, $"thread:{i}"));
+        }).ToList();
+        Parallel.ForEach(archives, a => _t.Store.Load(new MemoryStream(a)));
+        Parallel.For(0, 4, i => _t.Store.PrepareRootfs($"t{i}", $"thread:{i}"));
+        StoreConsistency.Check(_t.Store);
+        Assert.Equal(4, _t.Store.List().Count);
+        Assert.Equal(5 + 4, _t.Store.Metadata.Snapshots().Count);
+    }
+
+    [Fact]
+    public async Task Gc_does_not_remove_blobs_a_running_load_holds()
     {
         var b = new ImageBuilder();
         var (m, _) = b.AddImage([Big("a", 11), Big("b", 12), Big("c", 13)]);
@@ -89,7 +105,7 @@ public sealed class ConcurrencyTests : IDisposable
         using var loader = _t.OpenAnother();
         var load = Task.Run(() => loader.Load(new MemoryStream(archive)));
         while (!load.IsCompleted) _t.Store.CollectGarbage();
-        load.Wait();
+        await load;
         StoreConsistency.Check(_t.Store);
         Assert.NotNull(_t.Store.TryFind("held:1"));
     }
@@ -113,6 +129,6 @@ public static class StoreConsistency
                 Assert.True(store.Content.Exists(Digest.Parse(d)), $"image {img.Id} lost blob {d}");
         }
         foreach (var (name, id) in store.Metadata.AllTags()) Assert.NotNull(store.Metadata.Image(id));
-        Assert.Empty(store.Metadata.Query("PRAGMA integrity_check", r => r.GetString(0)).Where(x => x != "ok"));
+        Assert.Equal(["ok"], store.Metadata.Query("PRAGMA integrity_check", r => r.GetString(0)));
     }
 }

@@ -64,6 +64,8 @@ internal sealed class ArchiveLoader(ImageStore store, Lease lease)
 
     private void Ingest(string name, Stream data, long length)
     {
+        // Legacy (v1) per-layer metadata in docker-archives: not needed, not stored.
+        if (name.EndsWith("/json", StringComparison.Ordinal) || name.EndsWith("/VERSION", StringComparison.Ordinal)) return;
         Digest? expected = null;
         if (name.StartsWith("blobs/sha256/", StringComparison.Ordinal))
         {

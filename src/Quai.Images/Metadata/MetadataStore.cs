@@ -10,6 +10,9 @@ public sealed partial class MetadataStore : IDisposable
 {
     public const int SchemaVersion = 1;
     private readonly SqliteConnection _db;
+    // One connection, shared by the threads of this process: a write transaction holds the lock for its whole
+    // duration (Monitor is re-entrant, so its own statements pass); other processes are serialised by SQLite.
+    private readonly Lock _lock = new();
     public string Path { get; }
 
     public MetadataStore(string path)
@@ -72,33 +75,45 @@ public sealed partial class MetadataStore : IDisposable
     /// <summary>Runs <paramref name="body"/> in one IMMEDIATE (write-locked) transaction.</summary>
     public T Write<T>(Func<SqliteTransaction, T> body)
     {
-        using var tx = _db.BeginTransaction(deferred: false);
-        var result = body(tx);
-        tx.Commit();
-        return result;
+        lock (_lock)
+        {
+            using var tx = _db.BeginTransaction(deferred: false);
+            var result = body(tx);
+            tx.Commit();
+            return result;
+        }
     }
 
     public void Write(Action<SqliteTransaction> body) => Write(tx => { body(tx); return 0; });
 
     public int Exec(string sql, SqliteTransaction? tx = null, params (string, object?)[] args)
     {
-        using var cmd = Command(sql, tx, args);
-        return cmd.ExecuteNonQuery();
+        lock (_lock)
+        {
+            using var cmd = Command(sql, tx, args);
+            return cmd.ExecuteNonQuery();
+        }
     }
 
     public object? Scalar(string sql, SqliteTransaction? tx = null, params (string, object?)[] args)
     {
-        using var cmd = Command(sql, tx, args);
-        return cmd.ExecuteScalar();
+        lock (_lock)
+        {
+            using var cmd = Command(sql, tx, args);
+            return cmd.ExecuteScalar();
+        }
     }
 
     public List<T> Query<T>(string sql, Func<SqliteDataReader, T> map, SqliteTransaction? tx = null, params (string, object?)[] args)
     {
-        using var cmd = Command(sql, tx, args);
-        using var r = cmd.ExecuteReader();
-        var list = new List<T>();
-        while (r.Read()) list.Add(map(r));
-        return list;
+        lock (_lock)
+        {
+            using var cmd = Command(sql, tx, args);
+            using var r = cmd.ExecuteReader();
+            var list = new List<T>();
+            while (r.Read()) list.Add(map(r));
+            return list;
+        }
     }
 
     private SqliteCommand Command(string sql, SqliteTransaction? tx, (string, object?)[] args)
