@@ -143,9 +143,9 @@ public partial class SeccompKernelTests
         Assert.Equal(SeccompConstants.SECCOMP_RET_ALLOW, BpfInterpreter.Run(prog.Instructions, new SeccompData(102, SeccompData.X86_64, 0, 0, 0, 0, 0, Magic | 110)));
         static int Errno(nint r) => r == -1 ? Marshal.GetLastPInvokeError() : 0;
         var (getppid, getuid, getuidOtherMagic, getppidPlain) = OnFilteredThread(prog, () => (
-            Errno(Syscall6(110, 0, 0, 0, 0, 0, (nint)(Magic | 110))),   // getppid with its magic → 1110
-            Errno(Syscall6(102, 0, 0, 0, 0, 0, (nint)(Magic | 102))),   // getuid → 1102
-            Errno(Syscall6(102, 0, 0, 0, 0, 0, (nint)(Magic | 110))),   // wrong magic → allowed
+            Errno(Syscall6(110, 0, 0, 0, 0, 0, unchecked((nint)(Magic | 110)))),   // getppid with its magic → 1110
+            Errno(Syscall6(102, 0, 0, 0, 0, 0, unchecked((nint)(Magic | 102)))),   // getuid → 1102
+            Errno(Syscall6(102, 0, 0, 0, 0, 0, unchecked((nint)(Magic | 110)))),   // wrong magic → allowed
             Errno(Syscall6(110, 0, 0, 0, 0, 0, 110))));                 // high word differs → allowed
         Assert.Equal(1110, getppid);
         Assert.Equal(1102, getuid);
