@@ -122,6 +122,44 @@ public sealed class CliEndToEndTests : IDisposable
         Assert.Equal(5, store.Metadata.Snapshots().Count);
     }
 
+    [RequiresFact("quai")]
+    public void Load_killed_midway_leaves_no_half_blob_or_image_and_gc_cleans_up()
+    {
+        var rnd = new Random(5);
+        var layers = Enumerable.Range(0, 6).Select(i => { var d = new byte[12 << 20]; rnd.NextBytes(d); return new TarBuilder().File($"f{i}", d).Bytes(); }).ToList();
+        var b = new ImageBuilder();
+        var (m, _) = b.AddImage(layers, Oci.Image.Compression.Gzip);
+        System.IO.File.WriteAllBytes(File("big.tar"), b.OciArchive((m, "crash:1")));
+        for (int delayMs = 50; delayMs <= 800; delayMs *= 2)
+        {
+            var psi = new System.Diagnostics.ProcessStartInfo(Tools.Quai) { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in new[] { "--root", Root, "load", "-i", File("big.tar") }) psi.ArgumentList.Add(a);
+            using (var p = System.Diagnostics.Process.Start(psi)!)
+            {
+                Thread.Sleep(delayMs);
+                if (!p.HasExited) p.Kill();
+                p.WaitForExit();
+            }
+            using (var store = ImageStore.Open(new ImageStoreOptions { Root = Root }))
+            {
+                // Whatever the moment of the kill: every visible blob is complete, and the image is all or nothing.
+                foreach (var d in store.Content.List())
+                    using (var f = store.Content.OpenRead(d)) Assert.Equal(d, Oci.Image.Digest.Compute(f));
+                var img = store.TryFind("crash:1");
+                if (img is not null) StoreConsistency.Check(store);
+            }
+            Quai("image", "prune", "-a", "-f").Ok();
+            using (var store = ImageStore.Open(new ImageStoreOptions { Root = Root }))
+            {
+                StoreConsistency.Check(store);
+                Assert.Empty(store.Content.List());
+                Assert.Empty(store.Metadata.Snapshots());
+                Assert.Empty(Directory.GetFiles(store.Content.IngestDir));
+                Assert.Empty(TempDir.MountsUnder(Root));
+            }
+        }
+    }
+
     [RequiresFact("quai", "podman")]
     public void Quai_save_loads_in_podman_in_both_formats()
     {
