@@ -30,11 +30,42 @@ public static class Globals
     public static string[] Normalize(string[] args)
     {
         string[] longFlags = ["-bundle", "-root", "-log", "-log-format", "-debug", "-pid-file", "-console-socket", "-detach", "-force", "-all", "-format", "-quiet", "-process", "-tty", "-cwd", "-env", "-user", "-cap", "-no-pivot", "-no-new-keyring", "-preserve-fds", "-keep", "-stats", "-interval", "-resources", "-rootless", "-systemd-cgroup"];
-        return args.Select(a =>
+        var normalized = args.Select(a =>
         {
             var name = a.Split('=')[0];
             return longFlags.Contains(name) ? "-" + a : a;
-        }).ToArray();
+        }).ToList();
+        // `spec --rootless` is a plain flag in runc, while the global --rootless takes a value.
+        for (var i = 0; i < normalized.Count; i++)
+            if (normalized[i] == "--rootless" && (i + 1 == normalized.Count || normalized[i + 1].StartsWith('-')))
+                normalized[i] = "--rootless=true";
+        return EndExecOptions(normalized).ToArray();
+    }
+
+    private static readonly string[] GlobalValueOptions = ["--root", "--log", "--log-format", "--rootless", "--criu"];
+    private static readonly string[] ExecValueOptions = ["--process", "-p", "--env", "-e", "--cwd", "--user", "-u", "--additional-gids", "-g",
+        "--cap", "-c", "--pid-file", "--console-socket", "--apparmor", "--process-label", "--preserve-fds"];
+
+    /// <summary>urfave/cli stops reading flags at the first argument: in `exec ID sh -c x` the
+    /// "-c" belongs to the command, not to exec's --cap. Ends the options after the id with "--".</summary>
+    private static List<string> EndExecOptions(List<string> args)
+    {
+        var i = SkipOptions(args, 0, GlobalValueOptions);
+        if (i >= args.Count || args[i] != "exec") return args;
+        i = SkipOptions(args, i + 1, [.. GlobalValueOptions, .. ExecValueOptions]);
+        if (i + 1 < args.Count && args[i] != "--" && args[i + 1] != "--") args.Insert(i + 1, "--");
+        return args;
+    }
+
+    /// <summary>Index of the first token at or after <paramref name="i"/> that is not an option or an option's value.</summary>
+    private static int SkipOptions(List<string> args, int i, string[] withValue)
+    {
+        while (i < args.Count && args[i].StartsWith('-') && args[i] != "--" && args[i] != "-")
+        {
+            var a = args[i];
+            i += !a.Contains('=') && withValue.Contains(a) ? 2 : 1;
+        }
+        return i;
     }
 
     public static ContainerRuntime Runtime(ParseResult p)
