@@ -255,7 +255,14 @@ public sealed partial class ContainerRuntime(string root, Action<string>? warn =
         if (all || !record.HasPidNamespace && signal == Sig.KILL && record.CgroupPaths.Count > 0)
         {
             var cg = CgroupManagerFactory.Load(record.CgroupPaths);
-            if (cg.Exists()) { cg.KillAll(signal); return; }
+            if (cg.Exists())
+            {
+                // The container may go away while being signalled (`run` deletes it when its init
+                // dies): a cgroup that vanished under KillAll means the job is done.
+                try { cg.KillAll(signal); }
+                catch (Exception e) when (e is ErrnoException or CgroupException && !cg.Exists()) { }
+                return;
+            }
         }
         if (Libc.Kill(record.InitPid, signal) < 0)
         {
