@@ -41,7 +41,8 @@ public sealed partial class ContainerRuntime
         if (options.Process.Terminal && options.ConsoleSocket is null && options.ConsoleSocketFd < 0)
             throw new RuntimeException("cannot allocate tty if runc will detach without setting console socket");
         var seccomp = CompileSeccomp(spec);
-        var cgroups = record.CgroupPaths.Count > 0 ? CgroupManagerFactory.Load(record.CgroupPaths) : CgroupManagerFactory.Create(null, id, true);
+        // A container created without cgroups (rootless) gets none for its exec'd processes either.
+        ICgroupManager cgroups = record.CgroupPaths.Count > 0 ? CgroupManagerFactory.Load(record.CgroupPaths) : new NoopCgroupManager();
         var config = BuildInitConfig(spec, id, record.Bundle, record.Rootfs, false, options.PreserveFds, cgroups, seccomp);
         config.IsExec = true;
         var join = new List<(string, string)>();
