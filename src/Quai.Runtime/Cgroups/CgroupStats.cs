@@ -30,9 +30,9 @@ public sealed class CpuUsage
 public sealed class CpuThrottling
 {
     [JsonPropertyName("periods")] public ulong Periods { get; set; }
-    [JsonPropertyName("throttled_periods")] public ulong ThrottledPeriods { get; set; }
+    [JsonPropertyName("throttledPeriods")] public ulong ThrottledPeriods { get; set; }
     /// <summary>Nanoseconds.</summary>
-    [JsonPropertyName("throttled_time")] public ulong ThrottledTime { get; set; }
+    [JsonPropertyName("throttledTime")] public ulong ThrottledTime { get; set; }
 }
 
 public sealed class MemoryStats

@@ -215,7 +215,7 @@ public class V2FakeRootTests : IDisposable
         var json = JsonSerializer.Serialize(s, CgroupJsonContext.Default.CgroupStats);
         using var doc = JsonDocument.Parse(json);
         Assert.Equal(1_500_000UL, doc.RootElement.GetProperty("cpu").GetProperty("usage").GetProperty("total").GetUInt64());
-        Assert.Equal(2UL, doc.RootElement.GetProperty("cpu").GetProperty("throttling").GetProperty("throttled_periods").GetUInt64());
+        Assert.Equal(2UL, doc.RootElement.GetProperty("cpu").GetProperty("throttling").GetProperty("throttledPeriods").GetUInt64());
         Assert.Equal(64UL, doc.RootElement.GetProperty("pids").GetProperty("limit").GetUInt64());
         Assert.Equal(4096UL, doc.RootElement.GetProperty("memory").GetProperty("usage").GetProperty("usage").GetUInt64());
         Assert.True(doc.RootElement.GetProperty("memory").GetProperty("raw").TryGetProperty("file", out _));
