@@ -35,6 +35,16 @@ public sealed class CliContext
     public TextWriter Out { get; set; } = Console.Out;
     public TextWriter Err { get; set; } = Console.Error;
 
+    private readonly HashSet<Command> _strict = [];
+
+    /// <summary>Marks a command whose positional arguments never start with '-': a dash-prefixed token there is
+    /// an unknown flag, reported as a usage error (exit 125) as Docker does.</summary>
+    public Command Strict(Command command)
+    {
+        _strict.Add(command);
+        return command;
+    }
+
     /// <summary>Adds <paramref name="command"/> to the root and returns it.</summary>
     public Command Add(Command command)
     {
@@ -47,7 +57,8 @@ public sealed class CliContext
         var result = Root.Parse(args);
         var errors = result.Errors.Select(e => e.Message).ToList();
         // An unknown "--flag" would otherwise be taken as a positional argument (Docker: "unknown flag").
-        foreach (var token in result.Tokens)
+        // Only for commands whose arguments are never dash-prefixed (not `run IMAGE sh -c …`).
+        foreach (var token in _strict.Contains(result.CommandResult.Command) ? result.Tokens : [])
         {
             if (token.Type == System.CommandLine.Parsing.TokenType.DoubleDash) break;
             if (token.Type == System.CommandLine.Parsing.TokenType.Argument && token.Value.Length > 1 && token.Value[0] == '-')
