@@ -80,7 +80,8 @@ public sealed class RunFlags
         if (p.GetValue(Restart) is { } r) { var (n, max) = RestartManager.Parse(r); hc.RestartPolicy = new RestartPolicy { Name = n, MaximumRetryCount = max }; }
         if (p.GetValue(Memory) is { } m)
         {
-            hc.Memory = Units.RamInBytes(m);
+            try { hc.Memory = Units.RamInBytes(m); }
+            catch (EngineUsageException e) { throw new EngineUsageException($"invalid argument \"{m}\" for \"-m, --memory\" flag: {e.Message}"); }
             if (hc.Memory is > 0 and < 6 * 1024 * 1024) throw new EngineUsageException("Minimum memory limit allowed is 6MB");
         }
         if (p.GetValue(MemorySwap) is { } ms) hc.MemorySwap = ms == "-1" ? -1 : Units.RamInBytes(ms);
