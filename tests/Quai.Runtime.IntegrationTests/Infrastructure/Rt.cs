@@ -38,6 +38,15 @@ public static class Rt
         var dir = Path.Combine("/tmp", $"quai-it-{Environment.ProcessId}");
         Directory.CreateDirectory(dir);
         File.SetUnixFileMode(dir, (UnixFileMode)0x1ED);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                Bundle.UnmountUnder(dir);
+                Directory.Delete(dir, recursive: true);
+            }
+            catch (Exception) { /* best effort: every test already removed its own files */ }
+        };
         return dir;
     }
 
