@@ -2,9 +2,19 @@ using System.CommandLine;
 using Quai.Cli;
 using Quai.Cli.Commands.Images;
 using Quai.Cli.Commands.Sys;
+using Quai.Cli.Commands.Containers;
+
+// A container's init: native/nsexec.c already put this process inside its namespaces.
+if (Environment.GetEnvironmentVariable(Quai.Runtime.Init.ContainerInit.InitFdVariable) is { Length: > 0 } initFd)
+    return Quai.Runtime.Init.ContainerInit.Run(int.Parse(initFd));
+// Keeps the C unit (and so its constructor) linked into the executable.
+_ = Quai.Interop.Native.Version();
+// The per-container monitor (hidden verb, no command-line parser).
+if (ContainerCommands.RunHidden(args) is { } monitorExit) return monitorExit;
 
 // One line per command group; container commands will add theirs here (Commands/Containers/).
 var cli = new CliContext(new RootCommand("quai: a daemonless container engine"));
 ImageCommands.Register(cli);
 SystemCommands.Register(cli);
-return cli.Invoke(args);
+ContainerCommands.Register(cli);
+return cli.Invoke(ArgsNormalizer.Normalize(args));

@@ -1,0 +1,63 @@
+#!/bin/bash
+# Times `quai run --rm IMG true` against `podman run --rm --network none IMG true` (same busybox
+# rootfs imported into both), prints medians and the ratio, and the resident memory of quai's
+# per-container monitor against podman's conmon for a running container.
+#   bench/run.sh [N]   (default N=30; QUAI_BIN overrides out/bin/quai)
+set -euo pipefail
+N=${1:-30}
+HERE=$(cd "$(dirname "$0")/.." && pwd)
+QUAI=${QUAI_BIN:-$HERE/out/bin/quai}
+WORK=$(mktemp -d /tmp/quai-bench.XXXXXX)
+export QUAI_ROOT=$WORK/root
+PODMAN=(podman --cgroup-manager=cgroupfs --events-backend=file)
+PODMAN_RUN=(--rm --network none --ulimit nofile=1024:1024)
+cleanup() {
+  "$QUAI" rm -f bench-rss >/dev/null 2>&1 || true
+  command -v podman >/dev/null && "${PODMAN[@]}" rm -f bench-rss >/dev/null 2>&1 || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+mkdir -p "$WORK/rootfs/bin" "$WORK/rootfs/etc" "$WORK/rootfs/tmp"
+cp /usr/bin/busybox "$WORK/rootfs/bin/"
+for a in sh true sleep; do ln -s busybox "$WORK/rootfs/bin/$a"; done
+echo 'root:x:0:0:root:/root:/bin/sh' > "$WORK/rootfs/etc/passwd"
+tar -C "$WORK/rootfs" -cf "$WORK/bb.tar" .
+"$QUAI" import "$WORK/bb.tar" quai-bench:latest >/dev/null
+
+ms() { # median of N runs of "$@" in milliseconds
+  local t=()
+  for _ in $(seq "$N"); do
+    local s e
+    s=$(date +%s%N); "$@" >/dev/null; e=$(date +%s%N)
+    t+=($(( (e - s) / 1000 )))
+  done
+  printf '%s\n' "${t[@]}" | sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.1f", m/1000}'
+}
+
+"$QUAI" run --rm quai-bench true  # warm up
+Q=$(ms "$QUAI" run --rm quai-bench true)
+echo "quai   run --rm true: median ${Q} ms (N=$N)"
+
+rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+"$QUAI" run -d --name bench-rss quai-bench sleep 60 >/dev/null
+MON=$("$QUAI" inspect -f '{{.Quai.MonitorPid}}' bench-rss)
+QRSS=$(rss "$MON")
+echo "quai   monitor RSS: ${QRSS} kB (pid $MON)"
+"$QUAI" rm -f bench-rss >/dev/null
+
+if command -v podman >/dev/null; then
+  "${PODMAN[@]}" import "$WORK/bb.tar" localhost/quai-bench:latest >/dev/null
+  "${PODMAN[@]}" run "${PODMAN_RUN[@]}" localhost/quai-bench true >/dev/null  # warm up
+  P=$(ms "${PODMAN[@]}" run "${PODMAN_RUN[@]}" localhost/quai-bench true)
+  echo "podman run --rm --network none true: median ${P} ms (N=$N)"
+  awk -v q="$Q" -v p="$P" 'BEGIN {printf "ratio podman/quai: %.1fx\n", p/q}'
+  "${PODMAN[@]}" run -d --name bench-rss --network none --ulimit nofile=1024:1024 localhost/quai-bench sleep 60 >/dev/null
+  CON=$(pgrep -f "conmon.*bench-rss" | head -1 || true)
+  if [ -z "$CON" ]; then CON=$(pgrep -n conmon || true); fi
+  [ -n "$CON" ] && echo "podman conmon RSS: $(rss "$CON") kB (pid $CON)"
+  "${PODMAN[@]}" rm -f bench-rss >/dev/null
+  "${PODMAN[@]}" rmi localhost/quai-bench:latest >/dev/null || true
+else
+  echo "podman not installed: quai numbers only"
+fi

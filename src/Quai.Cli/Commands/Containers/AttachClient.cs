@@ -1,0 +1,85 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Quai.Engine;
+using Quai.Engine.Monitor;
+using Quai.Interop;
+
+namespace Quai.Cli.Commands.Containers;
+
+/// <summary>The CLI end of the monitor's attach socket: copies the container's output to our
+/// stdout/stderr, our stdin to the container (-i), proxies signals, and returns the exit code.</summary>
+public static unsafe partial class AttachClient
+{
+    public static Socket Connect(ContainerEngine engine, string id, bool stdin)
+    {
+        var s = AttachProtocol.Connect(engine.Store.Dir(id));
+        s.Send([(byte)(stdin ? 'i' : 'n')]);
+        return s;
+    }
+
+    /// <summary>Streams until the container exits; returns its exit code (or the recorded one if
+    /// the connection ended early).</summary>
+    public static int Stream(ContainerEngine engine, string id, Socket s, bool stdin, bool tty)
+    {
+        byte[]? saved = null;
+        if (tty && stdin && IsATty(0) == 1) saved = MakeRaw(0);
+        var signals = new List<PosixSignalRegistration>();
+        if (!tty)
+            foreach (var sig in new[] { Sig.INT, Sig.TERM, Sig.HUP, Sig.QUIT, Sig.USR1, Sig.USR2 })
+                signals.Add(PosixSignalRegistration.Create((PosixSignal)sig, ctx =>
+                {
+                    ctx.Cancel = true;
+                    try { engine.Runtime.Kill(id, sig, false); } catch (Exception) { }
+                }));
+        try
+        {
+            if (stdin)
+            {
+                new Thread(() =>
+                {
+                    var buf = new byte[8192];
+                    fixed (byte* b = buf)
+                    {
+                        while (true)
+                        {
+                            var n = Libc.Read(0, b, buf.Length);
+                            if (n < 0 && Marshal.GetLastPInvokeError() == Errno.EINTR) continue;
+                            if (n <= 0) break;
+                            try { s.Send(buf, 0, (int)n, SocketFlags.None); } catch (Exception) { return; }
+                        }
+                    }
+                    try { s.Shutdown(SocketShutdown.Send); } catch (Exception) { }
+                }) { IsBackground = true, Name = "stdin" }.Start();
+            }
+            using var stdout = Console.OpenStandardOutput();
+            using var stderr = Console.OpenStandardError();
+            var code = AttachProtocol.Pump(s, stdout, stderr);
+            return code ?? engine.Wait(id);
+        }
+        finally
+        {
+            foreach (var r in signals) r.Dispose();
+            if (saved is not null) fixed (byte* t = saved) TcSetAttr(0, 0, t);
+            s.Dispose();
+        }
+    }
+
+    private static byte[]? MakeRaw(int fd)
+    {
+        var saved = new byte[64];
+        var raw = new byte[64];
+        fixed (byte* sp = saved, rp = raw)
+        {
+            if (TcGetAttr(fd, sp) != 0) return null;
+            Buffer.MemoryCopy(sp, rp, 64, 64);
+            CfMakeRaw(rp);
+            TcSetAttr(fd, 0, rp);
+        }
+        return saved;
+    }
+
+    [LibraryImport("libc", EntryPoint = "isatty")] private static partial int IsATty(int fd);
+    [LibraryImport("libc", EntryPoint = "tcgetattr")] private static partial int TcGetAttr(int fd, byte* t);
+    [LibraryImport("libc", EntryPoint = "tcsetattr")] private static partial int TcSetAttr(int fd, int when, byte* t);
+    [LibraryImport("libc", EntryPoint = "cfmakeraw")] private static partial void CfMakeRaw(byte* t);
+}

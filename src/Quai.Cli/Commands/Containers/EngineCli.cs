@@ -1,0 +1,72 @@
+using System.CommandLine;
+using Quai.Engine;
+using Quai.Engine.Containers;
+using Quai.Images;
+using Quai.Runtime.Containers;
+
+namespace Quai.Cli.Commands.Containers;
+
+/// <summary>Opens the container engine on the store root (--root / QUAI_ROOT) and maps its errors to
+/// Docker's messages and exit codes: "Error response from daemon: …" with 1 for missing objects and
+/// conflicts, 125 for bad input and engine failures, 126/127 when the command cannot run.</summary>
+public static class EngineCli
+{
+    public static ContainerEngine Open(CliContext cli, ParseResult p)
+    {
+        var options = new ImageStoreOptions();
+        if (p.GetValue(cli.RootDir) is { Length: > 0 } root) options.Root = root;
+        if (p.GetValue(cli.StorageDriver) is { Length: > 0 } driver) options.Snapshotter = driver;
+        ContainerEngine.MonitorExecutable = Environment.ProcessPath ?? "/proc/self/exe";
+        return new ContainerEngine(options);
+    }
+
+    public static int Run(CliContext cli, ParseResult p, Func<ContainerEngine, int> body)
+    {
+        try
+        {
+            using var engine = Open(cli, p);
+            return body(engine);
+        }
+        catch (Exception e) { return Fail(cli, e); }
+    }
+
+    public static int Fail(CliContext cli, Exception e) => e switch
+    {
+        NotFoundException or ConflictException => Daemon(cli, e.Message, 1),
+        ImageNotFoundException => Daemon(cli, e.Message, 1),
+        EngineUsageException or UsageException or FormatException => cli.Fail(e.Message, CliContext.ExitUsage),
+        ContainerStartException s => Daemon(cli, s.Message, s.ExitCode),
+        RuntimeException => Daemon(cli, e.Message, 125),
+        _ => Daemon(cli, e.Message, 125),
+    };
+
+    public static int Daemon(CliContext cli, string message, int code)
+    {
+        cli.Err.WriteLine($"Error response from daemon: {message}");
+        return code;
+    }
+
+    /// <summary>Runs <paramref name="each"/> for every argument like Docker's multi-target verbs
+    /// (stop, rm, kill…): errors are printed per target, the exit code is 1 if any failed.</summary>
+    public static int ForEach(CliContext cli, ParseResult p, IEnumerable<string> targets, Action<ContainerEngine, string> each)
+    {
+        return Run(cli, p, engine =>
+        {
+            var rc = 0;
+            foreach (var t in targets)
+            {
+                try
+                {
+                    each(engine, t);
+                    cli.Out.WriteLine(t);
+                }
+                catch (Exception e)
+                {
+                    var code = Fail(cli, e);
+                    rc = code == CliContext.ExitUsage ? code : Math.Max(rc, 1);
+                }
+            }
+            return rc;
+        });
+    }
+}

@@ -1,0 +1,121 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Quai.Engine;
+using Quai.Engine.Containers;
+using Quai.Engine.Specs;
+using Quai.Interop;
+using Quai.Runtime.Containers;
+using Quai.Runtime.Process;
+using Quai.Runtime.Terminal;
+
+namespace Quai.Cli.Commands.Containers;
+
+/// <summary>`exec`: a new process in a running container, started by this CLI through the runtime
+/// library (setns into the container's namespaces); in the foreground the CLI is its subreaper and waits.</summary>
+public static class ExecCommand
+{
+    public static Command Create(CliContext cli)
+    {
+        var detach = new Option<bool>("--detach", "-d") { Description = "Detached mode: run command in the background" };
+        var interactive = new Option<bool>("--interactive", "-i") { Description = "Keep STDIN open even if not attached" };
+        var tty = new Option<bool>("--tty", "-t") { Description = "Allocate a pseudo-TTY" };
+        var env = new Option<string[]>("--env", "-e") { Description = "Set environment variables", AllowMultipleArgumentsPerToken = false };
+        var envFile = new Option<string[]>("--env-file") { Description = "Read in a file of environment variables", AllowMultipleArgumentsPerToken = false };
+        var user = new Option<string?>("--user", "-u") { Description = "Username or UID (format: \"<name|uid>[:<group|gid>]\")" };
+        var workdir = new Option<string?>("--workdir", "-w") { Description = "Working directory inside the container" };
+        var privileged = new Option<bool>("--privileged") { Description = "Give extended privileges to the command" };
+        var target = new Argument<string>("CONTAINER");
+        var command = new Argument<string[]>("COMMAND") { Arity = ArgumentArity.OneOrMore };
+        var cmd = new Command("exec", "Execute a command in a running container") { detach, interactive, tty, env, envFile, user, workdir, privileged, target, command };
+        cmd.SetAction(p => EngineCli.Run(cli, p, engine =>
+        {
+            var c = engine.Inspect(p.GetValue(target)!);
+            if (c.State.Status == "paused") throw new ConflictException($"container {c.Id} is paused, unpause the container before exec");
+            if (c.State.Status != "running") throw new ConflictException($"container {c.Id} is not running");
+            var proc = engine.Runtime.BaseProcess(c.Id);
+            proc.Args = [.. p.GetValue(command)!];
+            proc.Terminal = p.GetValue(tty);
+            proc.ConsoleSize = null;
+            var extra = new List<string>();
+            foreach (var f in p.GetValue(envFile) ?? []) extra.AddRange(ProcessConfig.ParseEnvFile(f));
+            extra.AddRange(p.GetValue(env) ?? []);
+            if (proc.Terminal && !extra.Any(e => e.StartsWith("TERM=", StringComparison.Ordinal))) extra.Insert(0, "TERM=xterm");
+            proc.Env = ProcessConfig.MergeEnv(proc.Env ?? [], extra);
+            if (p.GetValue(workdir) is { } w) proc.Cwd = w;
+            if (p.GetValue(user) is { } u)
+            {
+                var rootfs = engine.RootfsDir(c.Id);
+                string? Read(string rel) { try { return File.ReadAllText(Path.Combine(rootfs, rel)); } catch (IOException) { return null; } }
+                ResolvedUser ru;
+                try { ru = UserResolver.Resolve(u, Read("etc/passwd"), Read("etc/group")); }
+                catch (ContainerStartException e) { throw new ContainerStartException(e.Message, 126); }
+                proc.User = new Oci.Runtime.User { Uid = ru.Uid, Gid = ru.Gid, AdditionalGids = ru.AdditionalGids.Count > 0 ? ru.AdditionalGids : null };
+                var caps = proc.Capabilities;
+                if (caps is not null && ru.Uid != 0) { caps.Effective = []; caps.Permitted = []; }
+            }
+            if (p.GetValue(privileged))
+            {
+                var all = SpecBuilder.Capabilities(new HostConfig { Privileged = true });
+                proc.Capabilities = new Oci.Runtime.Capabilities { Bounding = [.. all], Effective = [.. all], Permitted = [.. all] };
+            }
+            var foreground = !p.GetValue(detach);
+            using var relay = proc.Terminal && foreground ? TerminalRelay.Create() : null;
+            if (foreground) Libc.Prctl(36 /* PR_SET_CHILD_SUBREAPER */, 1, 0, 0, 0);
+            int pid;
+            var devnull = -1;
+            try
+            {
+                if (!foreground || !p.GetValue(interactive) && !proc.Terminal)
+                {
+                    // stdin of the process: /dev/null unless -i
+                    devnull = Libc.Open("/dev/null", O.RDWR | O.CLOEXEC, 0);
+                }
+                pid = WithStdio(devnull, !foreground, () => engine.Runtime.Exec(c.Id, new ContainerRuntime.ExecOptions
+                {
+                    Process = proc, ConsoleSocketFd = relay?.RuntimeEnd ?? -1,
+                }));
+            }
+            catch (Exception e) when (e is not (ConflictException or NotFoundException or EngineUsageException))
+            {
+                // Docker: a process that cannot be started by exec exits 126
+                throw new ContainerStartException($"OCI runtime exec failed: exec failed: unable to start container process: {e.Message}: unknown", 126);
+            }
+            finally { if (devnull >= 0) Libc.Close(devnull); }
+            if (!foreground) return 0;
+            var signals = new[] { Sig.INT, Sig.TERM, Sig.HUP, Sig.QUIT, Sig.USR1, Sig.USR2, Sig.WINCH }.Select(s => PosixSignalRegistration.Create((PosixSignal)s, ctx =>
+            {
+                ctx.Cancel = true;
+                if (s == Sig.WINCH) relay?.CopyWindowSize();
+                else Libc.Kill(pid, s);
+            })).ToList();
+            try
+            {
+                relay?.Start();
+                var status = ProcessSpawner.Wait(pid)!.Value;
+                relay?.Drain();
+                return ProcessSpawner.ExitCode(status);
+            }
+            finally { foreach (var r in signals) r.Dispose(); }
+        }));
+        return cmd;
+    }
+
+    /// <summary>The runtime gives the process our fds 0-2: swap in /dev/null where needed meanwhile.</summary>
+    private static int WithStdio(int devnull, bool all, Func<int> body)
+    {
+        if (devnull < 0) return body();
+        var saved = new[] { Dup(0), Dup(1), Dup(2) };
+        try
+        {
+            Libc.Dup2(devnull, 0);
+            if (all) { Libc.Dup2(devnull, 1); Libc.Dup2(devnull, 2); }
+            return body();
+        }
+        finally
+        {
+            for (var i = 0; i < 3; i++) { Libc.Dup2(saved[i], i); Libc.Close(saved[i]); }
+        }
+    }
+
+    [DllImport("libc", EntryPoint = "dup")] private static extern int Dup(int fd);
+}

@@ -1,0 +1,94 @@
+using System.CommandLine;
+using Quai.Engine;
+using Quai.Engine.Containers;
+using Quai.Images;
+
+namespace Quai.Cli.Commands.Containers;
+
+/// <summary>`run` and `create`.</summary>
+public static class RunCommand
+{
+    public static Command Create(CliContext cli, bool run)
+    {
+        var flags = new RunFlags();
+        var detach = new Option<bool>("--detach", "-d") { Description = "Run container in background and print container ID" };
+        var sigProxy = new Option<bool>("--sig-proxy") { Description = "Proxy received signals to the process", DefaultValueFactory = _ => true };
+        var image = new Argument<string>("IMAGE");
+        var command = new Argument<string[]>("COMMAND") { Arity = ArgumentArity.ZeroOrMore };
+        var cmd = new Command(run ? "run" : "create", run ? "Create and run a new container from an image" : "Create a new container");
+        flags.AddTo(cmd);
+        if (run) { cmd.Add(detach); cmd.Add(sigProxy); }
+        cmd.Add(image);
+        cmd.Add(command);
+        cmd.SetAction(p =>
+        {
+            RunOptions o;
+            var isDetach = !run || p.GetValue(detach);
+            try { o = flags.Read(p, p.GetValue(image)!, p.GetValue(command) ?? [], isDetach); }
+            catch (Exception e) { return EngineCli.Fail(cli, e); }
+            return EngineCli.Run(cli, p, engine =>
+            {
+                Container c;
+                try { c = engine.Create(o); }
+                catch (ImageNotFoundException)
+                {
+                    cli.Err.WriteLine($"Unable to find image '{ImageStore.DisplayName(o.Image)}' locally");
+                    return EngineCli.Daemon(cli, $"No such image: {ImageStore.DisplayName(o.Image)} (quai does not pull: load or import the image first)", 125);
+                }
+                catch (Exception e) when (e is ConflictException or NotFoundException)
+                {
+                    // docker run/create: every error before the container exists is 125
+                    return EngineCli.Daemon(cli, e.Message, 125);
+                }
+                if (!run) { cli.Out.WriteLine(c.Id); return 0; }
+                if (isDetach)
+                {
+                    using var h = engine.Start(c.Id, waitForAttach: false);
+                    try { h.ExpectStarted(); }
+                    catch (ContainerStartException e) { return EngineCli.Daemon(cli, e.Message, e.ExitCode); }
+                    cli.Out.WriteLine(c.Id);
+                    return 0;
+                }
+                return StartAttached(cli, engine, c.Id, o.Interactive, o.Tty, o.HostConfig.AutoRemove);
+            });
+        });
+        return cmd;
+    }
+
+    /// <summary>Starts the monitor in attach mode, connects before the container starts, streams.</summary>
+    public static int StartAttached(CliContext cli, ContainerEngine engine, string id, bool stdin, bool tty, bool autoRemove)
+    {
+        using var h = engine.Start(id, waitForAttach: true);
+        if (h.AlreadyRunning)
+        {
+            var s0 = AttachClient.Connect(engine, id, stdin);
+            return AttachClient.Stream(engine, id, s0, stdin, tty);
+        }
+        var line = h.ReadLine();
+        if (line != "created")
+        {
+            var msg = line is { } l && l.StartsWith("error ", StringComparison.Ordinal) ? l[6..] : "125 container monitor exited before the container started";
+            var sp = msg.IndexOf(' ');
+            WaitRemoved(engine, id, autoRemove);
+            return EngineCli.Daemon(cli, msg[(sp + 1)..], int.Parse(msg[..sp]));
+        }
+        var s = AttachClient.Connect(engine, id, stdin);
+        try { h.ExpectStarted(); }
+        catch (ContainerStartException e)
+        {
+            s.Dispose();
+            WaitRemoved(engine, id, autoRemove);
+            return EngineCli.Daemon(cli, e.Message, e.ExitCode);
+        }
+        var code = AttachClient.Stream(engine, id, s, stdin, tty);
+        WaitRemoved(engine, id, autoRemove);
+        return code;
+    }
+
+    private static void WaitRemoved(ContainerEngine engine, string id, bool autoRemove)
+    {
+        if (!autoRemove) return;
+        var deadline = Environment.TickCount64 + 10_000;
+        while (Directory.Exists(engine.Store.Dir(id)) && Environment.TickCount64 < deadline) Thread.Sleep(5);
+    }
+}

@@ -1,0 +1,174 @@
+using System.CommandLine;
+using System.Globalization;
+using Quai.Engine.Containers;
+using Quai.Engine.Monitor;
+using Quai.Engine.Specs;
+
+namespace Quai.Cli.Commands.Containers;
+
+/// <summary>The flags `create` and `run` share, and their translation into <see cref="RunOptions"/>.</summary>
+public sealed class RunFlags
+{
+    private static Option<string[]> Many(string name, string desc, params string[] aliases) =>
+        new(name, aliases) { Description = desc, AllowMultipleArgumentsPerToken = false };
+
+    public Option<bool> Interactive { get; } = new("--interactive", "-i") { Description = "Keep STDIN open even if not attached" };
+    public Option<bool> Tty { get; } = new("--tty", "-t") { Description = "Allocate a pseudo-TTY" };
+    public Option<string?> Name { get; } = new("--name") { Description = "Assign a name to the container" };
+    public Option<string[]> Env { get; } = Many("--env", "Set environment variables", "-e");
+    public Option<string[]> EnvFile { get; } = Many("--env-file", "Read in a file of environment variables");
+    public Option<string?> User { get; } = new("--user", "-u") { Description = "Username or UID (format: <name|uid>[:<group|gid>])" };
+    public Option<string?> Workdir { get; } = new("--workdir", "-w") { Description = "Working directory inside the container" };
+    public Option<string?> Entrypoint { get; } = new("--entrypoint") { Description = "Overwrite the default ENTRYPOINT of the image" };
+    public Option<string?> Hostname { get; } = new("--hostname") { Description = "Container host name" };
+    public Option<bool> Rm { get; } = new("--rm") { Description = "Automatically remove the container and its associated anonymous volumes when it exits" };
+    public Option<string?> Restart { get; } = new("--restart") { Description = "Restart policy to apply when a container exits (default \"no\")" };
+    public Option<string?> Memory { get; } = new("--memory", "-m") { Description = "Memory limit" };
+    public Option<string?> MemorySwap { get; } = new("--memory-swap") { Description = "Swap limit equal to memory plus swap: '-1' to enable unlimited swap" };
+    public Option<string?> Cpus { get; } = new("--cpus") { Description = "Number of CPUs" };
+    public Option<long?> CpuShares { get; } = new("--cpu-shares", "-c") { Description = "CPU shares (relative weight)" };
+    public Option<long?> PidsLimit { get; } = new("--pids-limit") { Description = "Tune container pids limit (set -1 for unlimited)" };
+    public Option<string[]> CapAdd { get; } = Many("--cap-add", "Add Linux capabilities");
+    public Option<string[]> CapDrop { get; } = Many("--cap-drop", "Drop Linux capabilities");
+    public Option<bool> Privileged { get; } = new("--privileged") { Description = "Give extended privileges to this container" };
+    public Option<bool> ReadOnly { get; } = new("--read-only") { Description = "Mount the container's root filesystem as read only" };
+    public Option<string[]> Tmpfs { get; } = Many("--tmpfs", "Mount a tmpfs directory");
+    public Option<string[]> SecurityOpt { get; } = Many("--security-opt", "Security Options");
+    public Option<string[]> Ulimit { get; } = Many("--ulimit", "Ulimit options");
+    public Option<string[]> Sysctl { get; } = Many("--sysctl", "Sysctl options");
+    public Option<string[]> Device { get; } = Many("--device", "Add a host device to the container");
+    public Option<int?> OomScoreAdj { get; } = new("--oom-score-adj") { Description = "Tune host's OOM preferences (-1000 to 1000)" };
+    public Option<string?> Network { get; } = new("--network", "--net") { Description = "Connect a container to a network (none or host)" };
+    public Option<string[]> Volume { get; } = Many("--volume", "Bind mount a volume", "-v");
+    public Option<string[]> Mount { get; } = Many("--mount", "Attach a filesystem mount to the container");
+    public Option<string[]> Label { get; } = Many("--label", "Set meta data on a container", "-l");
+    public Option<string?> HealthCmd { get; } = new("--health-cmd") { Description = "Command to run to check health" };
+    public Option<string?> HealthInterval { get; } = new("--health-interval") { Description = "Time between running the check (ms|s|m|h)" };
+    public Option<string?> HealthTimeout { get; } = new("--health-timeout") { Description = "Maximum time to allow one check to run (ms|s|m|h)" };
+    public Option<string?> HealthStartPeriod { get; } = new("--health-start-period") { Description = "Start period for the container to initialize" };
+    public Option<int?> HealthRetries { get; } = new("--health-retries") { Description = "Consecutive failures needed to report unhealthy" };
+    public Option<bool> NoHealthcheck { get; } = new("--no-healthcheck") { Description = "Disable any container-specified HEALTHCHECK" };
+    public Option<string?> StopSignal { get; } = new("--stop-signal") { Description = "Signal to stop the container" };
+    public Option<int?> StopTimeout { get; } = new("--stop-timeout") { Description = "Timeout (in seconds) to stop a container" };
+    public Option<string?> LogDriver { get; } = new("--log-driver") { Description = "Logging driver for the container (json-file)" };
+    public Option<string[]> LogOpt { get; } = Many("--log-opt", "Log driver options (max-size, max-file)");
+    public Option<string?> ShmSize { get; } = new("--shm-size") { Description = "Size of /dev/shm" };
+
+    public void AddTo(Command cmd)
+    {
+        foreach (var o in new Option[]
+                 {
+                     Interactive, Tty, Name, Env, EnvFile, User, Workdir, Entrypoint, Hostname, Rm, Restart, Memory, MemorySwap, Cpus, CpuShares,
+                     PidsLimit, CapAdd, CapDrop, Privileged, ReadOnly, Tmpfs, SecurityOpt, Ulimit, Sysctl, Device, OomScoreAdj, Network,
+                     Volume, Mount, Label, HealthCmd, HealthInterval, HealthTimeout, HealthStartPeriod, HealthRetries, NoHealthcheck,
+                     StopSignal, StopTimeout, LogDriver, LogOpt, ShmSize,
+                 })
+            cmd.Add(o);
+    }
+
+    private static long Nanos(string? s) => s is null ? 0 : Units.ParseDuration(s).Ticks * 100;
+
+    public RunOptions Read(ParseResult p, string image, string[] command, bool detach)
+    {
+        var hc = new HostConfig
+        {
+            AutoRemove = p.GetValue(Rm), CapAdd = List(p.GetValue(CapAdd)), CapDrop = List(p.GetValue(CapDrop)),
+            Privileged = p.GetValue(Privileged), ReadonlyRootfs = p.GetValue(ReadOnly), SecurityOpt = List(p.GetValue(SecurityOpt)),
+            OomScoreAdj = p.GetValue(OomScoreAdj) ?? 0,
+        };
+        if (hc.OomScoreAdj is < -1000 or > 1000) throw new EngineUsageException($"Invalid value {hc.OomScoreAdj}, range for oom score adj is [-1000, 1000]");
+        if (p.GetValue(Restart) is { } r) { var (n, max) = RestartManager.Parse(r); hc.RestartPolicy = new RestartPolicy { Name = n, MaximumRetryCount = max }; }
+        if (p.GetValue(Memory) is { } m)
+        {
+            try { hc.Memory = Units.RamInBytes(m); }
+            catch (EngineUsageException e) { throw new EngineUsageException($"invalid argument \"{m}\" for \"-m, --memory\" flag: {e.Message}"); }
+            if (hc.Memory is > 0 and < 6 * 1024 * 1024) throw new EngineUsageException("Minimum memory limit allowed is 6MB");
+        }
+        if (p.GetValue(MemorySwap) is { } ms) hc.MemorySwap = ms == "-1" ? -1 : Units.RamInBytes(ms);
+        if (p.GetValue(Cpus) is { } cpus)
+        {
+            if (!decimal.TryParse(cpus, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) || d < 0)
+                throw new EngineUsageException($"invalid argument \"{cpus}\" for \"--cpus\" flag: failed to parse {cpus} as a rational number");
+            hc.NanoCpus = (long)(d * 1_000_000_000m);
+            if (hc.NanoCpus > Environment.ProcessorCount * 1_000_000_000L)
+                throw new EngineUsageException($"range of CPUs is from 0.01 to {Environment.ProcessorCount}.00, as there are only {Environment.ProcessorCount} CPUs available");
+        }
+        if (p.GetValue(CpuShares) is { } shares) hc.CpuShares = shares;
+        if (p.GetValue(PidsLimit) is { } pl) hc.PidsLimit = pl;
+        if (p.GetValue(Network) is { } net)
+        {
+            if (net is not ("none" or "host" or "default" or "bridge"))
+                throw new EngineUsageException($"network {net} not found");
+            hc.NetworkMode = net is "host" ? "host" : "none";
+        }
+        foreach (var u in p.GetValue(Ulimit) ?? [])
+        {
+            var eq = u.IndexOf('=');
+            if (eq < 0) throw new EngineUsageException($"invalid argument \"{u}\" for \"--ulimit\" flag: invalid ulimit argument: {u}");
+            var lim = u[(eq + 1)..].Split(':');
+            if (!long.TryParse(lim[0], out var soft) || lim.Length > 1 && !long.TryParse(lim[1], out _))
+                throw new EngineUsageException($"invalid argument \"{u}\" for \"--ulimit\" flag: invalid ulimit value: {u[(eq + 1)..]}");
+            var hard = lim.Length > 1 ? long.Parse(lim[1]) : soft;
+            if (soft > hard) throw new EngineUsageException($"invalid argument \"{u}\" for \"--ulimit\" flag: ulimit soft limit must be less than or equal to hard limit: {soft} > {hard}");
+            (hc.Ulimits ??= []).Add(new Ulimit { Name = u[..eq], Soft = soft, Hard = hard });
+        }
+        foreach (var s in p.GetValue(Sysctl) ?? [])
+        {
+            var eq = s.IndexOf('=');
+            if (eq <= 0) throw new EngineUsageException($"invalid argument \"{s}\" for \"--sysctl\" flag: sysctl '{s}' is not allowed");
+            (hc.Sysctls ??= [])[s[..eq]] = s[(eq + 1)..];
+        }
+        foreach (var d in p.GetValue(Device) ?? [])
+        {
+            var parts = d.Split(':');
+            var dm = new DeviceMapping { PathOnHost = parts[0], PathInContainer = parts.Length > 1 && parts[1].StartsWith('/') ? parts[1] : parts[0] };
+            if (parts.Length > 1 && !parts[^1].StartsWith('/')) dm.CgroupPermissions = parts[^1];
+            (hc.Devices ??= []).Add(dm);
+        }
+        if (p.GetValue(LogDriver) is { } ld && ld != "json-file") throw new EngineUsageException($"logging driver \"{ld}\" is not supported (json-file only)");
+        foreach (var lo in p.GetValue(LogOpt) ?? [])
+        {
+            var eq = lo.IndexOf('=');
+            if (eq <= 0) throw new EngineUsageException($"invalid argument \"{lo}\" for \"--log-opt\" flag: invalid key value pair format: {lo}");
+            var key = lo[..eq];
+            if (key is not ("max-size" or "max-file" or "compress" or "labels" or "env" or "tag"))
+                throw new EngineUsageException($"unknown log opt '{key}' for json-file log driver");
+            if (key == "max-size") Units.RamInBytes(lo[(eq + 1)..]);
+            if (key == "max-file" && (!int.TryParse(lo[(eq + 1)..], out var mf) || mf < 1)) throw new EngineUsageException("max-file cannot be less than 1");
+            hc.LogConfig.Config[key] = lo[(eq + 1)..];
+        }
+        if (p.GetValue(ShmSize) is { } shm) hc.ShmSize = Units.RamInBytes(shm);
+
+        var o = new RunOptions
+        {
+            Image = image, Cmd = command.ToList(), Name = p.GetValue(Name), Entrypoint = p.GetValue(Entrypoint),
+            Env = List(p.GetValue(Env)) ?? [], EnvFiles = List(p.GetValue(EnvFile)) ?? [], User = p.GetValue(User), WorkingDir = p.GetValue(Workdir),
+            Hostname = p.GetValue(Hostname), Tty = p.GetValue(Tty), Interactive = p.GetValue(Interactive), Detach = detach,
+            Volumes = List(p.GetValue(Volume)) ?? [], Mounts = List(p.GetValue(Mount)) ?? [], Tmpfs = List(p.GetValue(Tmpfs)) ?? [],
+            StopSignal = p.GetValue(StopSignal), StopTimeout = p.GetValue(StopTimeout), NoHealthcheck = p.GetValue(NoHealthcheck),
+            HostConfig = hc,
+        };
+        foreach (var l in p.GetValue(Label) ?? [])
+        {
+            var eq = l.IndexOf('=');
+            o.Labels[eq < 0 ? l : l[..eq]] = eq < 0 ? "" : l[(eq + 1)..];
+        }
+        if (p.GetValue(HealthCmd) is { } hcmd || p.GetValue(HealthInterval) is not null || p.GetValue(HealthRetries) is not null || p.GetValue(HealthTimeout) is not null)
+        {
+            var cmdText = p.GetValue(HealthCmd);
+            o.Healthcheck = new Oci.Image.HealthConfig
+            {
+                Test = cmdText is null ? null : ["CMD-SHELL", cmdText],
+                Interval = p.GetValue(HealthInterval) is { } hi ? Nanos(hi) : null,
+                Timeout = p.GetValue(HealthTimeout) is { } ht ? Nanos(ht) : null,
+                StartPeriod = p.GetValue(HealthStartPeriod) is { } hs ? Nanos(hs) : null,
+                Retries = p.GetValue(HealthRetries),
+            };
+            if (o.Healthcheck.Retries is < 0) throw new EngineUsageException("--health-retries cannot be negative");
+        }
+        if (o.NoHealthcheck && o.Healthcheck?.Test is not null) throw new EngineUsageException("--no-healthcheck conflicts with --health-* options");
+        return o;
+    }
+
+    private static List<string>? List(string[]? a) => a is { Length: > 0 } ? [.. a] : null;
+}

@@ -1,0 +1,269 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using Quai.Engine.Containers;
+using Quai.Interop;
+using Quai.Runtime.Containers;
+using ContainerStore = Quai.Engine.Containers.ContainerStore;
+using Quai.Runtime.Process;
+
+namespace Quai.Engine;
+
+/// <summary>What the monitor reported to the starting CLI over its sync pipe.</summary>
+public sealed class MonitorHandle(int syncFd, int pid) : IDisposable
+{
+    public int Pid { get; } = pid;
+    /// <summary>The container was already running: `start` is then a no-op.</summary>
+    public bool AlreadyRunning => Pid == 0;
+    private int _fd = syncFd;
+
+    /// <summary>The next line from the monitor ("created", "started PID", "error CODE MESSAGE"); null at EOF.</summary>
+    public unsafe string? ReadLine()
+    {
+        var sb = new StringBuilder();
+        byte b;
+        while (true)
+        {
+            var n = Libc.Read(_fd, &b, 1);
+            if (n < 0 && Marshal.GetLastPInvokeError() == Errno.EINTR) continue;
+            if (n <= 0) return sb.Length > 0 ? sb.ToString() : null;
+            if (b == '\n') return sb.ToString();
+            sb.Append((char)b);
+        }
+    }
+
+    /// <summary>Reads until "started" (returns) or an error (throws with the container's exit code).</summary>
+    public void ExpectStarted()
+    {
+        if (AlreadyRunning) return;
+        while (ReadLine() is { } line)
+        {
+            if (line.StartsWith("started", StringComparison.Ordinal)) return;
+            if (line.StartsWith("error ", StringComparison.Ordinal))
+            {
+                var rest = line[6..];
+                var sp = rest.IndexOf(' ');
+                throw new ContainerStartException(rest[(sp + 1)..], int.Parse(rest[..sp]));
+            }
+        }
+        throw new ContainerStartException("container monitor exited before the container started (see monitor.log in the container directory)", 125);
+    }
+
+    public void Dispose()
+    {
+        if (_fd >= 0) Libc.Close(_fd);
+        _fd = -1;
+        if (Pid <= 0) return;
+        // the monitor is our child until we exit: do not leave a zombie if it is already gone
+        Libc.WaitPid(Pid, out _, 1 /* WNOHANG */);
+    }
+}
+
+public sealed partial class ContainerEngine
+{
+    /// <summary>The path of the quai executable the monitor runs from (set by the CLI).</summary>
+    public static string MonitorExecutable { get; set; } = "/proc/self/exe";
+
+    /// <summary>`start`: spawns the container's monitor (detached, its own session). With
+    /// <paramref name="waitForAttach"/> the monitor creates the container, reports "created" and
+    /// starts it only once a client is attached, so no output is lost.</summary>
+    public unsafe MonitorHandle Start(string idOrName, bool waitForAttach)
+    {
+        var id = Store.Resolve(idOrName);
+        int[] sync = ProcessSpawner.Pipe();
+        int devnull = Libc.Open("/dev/null", O.RDWR | O.CLOEXEC, 0);
+        int log = -1;
+        try
+        {
+            using (Store.Lock(id))
+            {
+                var c = Refresh(Store.Load(id));
+                if (c.State.Status is "running" or "restarting" || (c.Quai.MonitorPid > 0 && MonitorAlive(c)))
+                    return new MonitorHandle(-1, 0) { };
+                if (c.State.Status == "paused") throw new ConflictException($"cannot start a paused container, try unpause instead");
+                if (c.State.Status == "removing") throw new ConflictException($"container is marked for removal and cannot be started");
+                c.Quai.StopRequested = false;
+                c.Quai.MonitorPid = 0;
+                Store.Save(c);
+            }
+            log = Libc.Open(Path.Combine(Store.Dir(id), "monitor.log"), O.WRONLY | O.CREAT | O.APPEND | O.CLOEXEC, 0x180);
+            var env = Environment.GetEnvironmentVariables().Keys.Cast<string>()
+                .Where(k => k is "PATH" or "QUAI_ROOT" or "QUAI_SNAPSHOTTER" || k.StartsWith("DOTNET_", StringComparison.Ordinal))
+                .Select(k => k + "=" + Environment.GetEnvironmentVariable(k)).ToList();
+            // A small monitor: conserve memory, no server GC, a small gen0 budget.
+            env.Add("DOTNET_GCgen0size=0x80000");
+            env.Add("DOTNET_GCConserveMemory=9");
+            env.Add("DOTNET_GCHeapHardLimit=0x4000000");
+            var pid = ProcessSpawner.Spawn(MonitorExecutable, ["quai", "container-monitor", Root, id, waitForAttach ? "attach" : "detach"],
+                env, [(devnull, 0), (sync[1], 1), (log, 2)]);
+            Libc.Close(sync[1]);
+            sync[1] = -1;
+            return new MonitorHandle(sync[0], pid);
+        }
+        catch
+        {
+            Libc.Close(sync[0]);
+            throw;
+        }
+        finally
+        {
+            if (sync[1] >= 0) Libc.Close(sync[1]);
+            if (devnull >= 0) Libc.Close(devnull);
+            if (log >= 0) Libc.Close(log);
+        }
+    }
+
+    public string AttachSocketPath(string id) => Path.Combine(Store.Dir(id), "attach.sock");
+
+    /// <summary>`stop`: the stop signal, then SIGKILL after the timeout; the restart policy does not
+    /// bring it back.</summary>
+    public void Stop(string idOrName, int? timeoutSeconds = null, string? signal = null)
+    {
+        var id = Store.Resolve(idOrName);
+        var c = Store.Update(id, x => x.Quai.StopRequested = true);
+        c = Refresh(c);
+        if (!IsActive(c.State)) return;
+        var sig = Sig.TERM;
+        var sigText = signal ?? c.Config.StopSignal;
+        if (sigText is { Length: > 0 } && !Sig.TryParse(sigText, out sig)) throw new EngineUsageException($"Invalid signal: {sigText}");
+        var timeout = timeoutSeconds ?? c.Config.StopTimeout ?? 10;
+        if (c.State.Status == "restarting") { WaitStopped(id, TimeSpan.FromSeconds(5)); return; }
+        try
+        {
+            Runtime.Kill(id, sig, false);
+            if (c.State.Status == "paused") Runtime.Resume(id);
+        }
+        catch (RuntimeException) { }
+        if (timeout < 0) { WaitStopped(id, Timeout.InfiniteTimeSpan); return; }
+        if (WaitStopped(id, TimeSpan.FromSeconds(timeout))) return;
+        try { Runtime.Kill(id, Sig.KILL, true); } catch (RuntimeException) { }
+        WaitStopped(id, TimeSpan.FromSeconds(30));
+    }
+
+    private bool WaitStopped(string id, TimeSpan timeout)
+    {
+        var deadline = timeout == Timeout.InfiniteTimeSpan ? long.MaxValue : Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        while (true)
+        {
+            var c = Store.TryLoad(id);
+            if (c is null) return true;
+            c = Refresh(c);
+            if (!IsActive(c.State)) return true;
+            if (Environment.TickCount64 > deadline) return false;
+            Thread.Sleep(10);
+        }
+    }
+
+    public void Kill(string idOrName, string? signal = null)
+    {
+        var id = Store.Resolve(idOrName);
+        var sig = Sig.KILL;
+        if (signal is { Length: > 0 } && !Sig.TryParse(signal, out sig)) throw new EngineUsageException($"Invalid signal: {signal}");
+        var c = Refresh(Store.Load(id));
+        if (c.State.Status is not ("running" or "paused"))
+            throw new ConflictException($"cannot kill container: {idOrName}: container {id} is not running");
+        if (sig == Sig.KILL) Store.Update(id, x => x.Quai.StopRequested = true);
+        try { Runtime.Kill(id, sig, sig == Sig.KILL); }
+        catch (RuntimeException e) { throw new ConflictException($"cannot kill container: {idOrName}: {e.Message}"); }
+        if (sig == Sig.KILL) WaitStopped(id, TimeSpan.FromSeconds(10));
+    }
+
+    public void Pause(string idOrName)
+    {
+        var id = Store.Resolve(idOrName);
+        var c = Refresh(Store.Load(id));
+        if (c.State.Status != "running") throw new ConflictException(c.State.Status == "paused" ? $"container {id} is already paused" : $"container {id} is not running");
+        Runtime.Pause(id);
+        Store.Update(id, x => { x.State.Status = "paused"; x.State.Paused = true; });
+    }
+
+    public void Unpause(string idOrName)
+    {
+        var id = Store.Resolve(idOrName);
+        var c = Refresh(Store.Load(id));
+        if (c.State.Status != "paused") throw new ConflictException($"container {id} is not paused");
+        Runtime.Resume(id);
+        Store.Update(id, x => { if (x.State.Status == "paused") x.State.Status = "running"; x.State.Paused = false; });
+    }
+
+    public void Rename(string idOrName, string newName)
+    {
+        var id = Store.Resolve(idOrName);
+        newName = newName.TrimStart('/');
+        var c = Store.Load(id);
+        if (c.PlainName == newName) throw new ConflictException($"Renaming a container with the same name as its current name");
+        Store.ReserveName(newName, id);
+        var old = c.Name;
+        Store.Update(id, x => x.Name = "/" + newName);
+        Store.ReleaseName(old, id);
+    }
+
+    /// <summary>`rm`: refuses a running container unless forced; unmounts and releases the rootfs;
+    /// with <paramref name="volumes"/> removes its anonymous volumes.</summary>
+    public void Remove(string idOrName, bool force, bool volumes)
+    {
+        var id = Store.Resolve(idOrName);
+        var c = Refresh(Store.Load(id));
+        if (IsActive(c.State) || (c.Quai.MonitorPid > 0 && MonitorAlive(c)))
+        {
+            if (!force)
+                throw new ConflictException($"cannot remove container \"{c.Name}\": container is {(c.State.Status == "paused" ? "paused" : "running")}: stop the container before removing or force remove");
+            Store.Update(id, x => { x.Quai.StopRequested = true; x.HostConfig.AutoRemove = false; });
+            try { Runtime.Kill(id, Sig.KILL, true); } catch (RuntimeException) { }
+            try { if (c.State.Status == "paused") Runtime.Resume(id); } catch (RuntimeException) { }
+            WaitStopped(id, TimeSpan.FromSeconds(10));
+            var deadline = Environment.TickCount64 + 5000;
+            while (MonitorAlive(Store.Load(id)) && Environment.TickCount64 < deadline) Thread.Sleep(10);
+        }
+        RemoveStopped(Store.Load(id), volumes);
+    }
+
+    /// <summary>Removes a container that is not running: runtime state, mounts, rootfs, record, name.</summary>
+    public void RemoveStopped(Container c, bool volumes)
+    {
+        using (Store.Lock(c.Id))
+        {
+            try { Runtime.Delete(c.Id, force: true); } catch (Exception) { }
+            UnmountRootfs(c.Id);
+            try { Images.ReleaseRootfs(c.Id); }
+            catch (Exception e) when (e is not IOException || Directory.Exists(Store.Dir(c.Id))) { }
+            Store.Remove(c);
+        }
+        if (volumes)
+            foreach (var m in c.Mounts.Where(m => m.Anonymous && m.Name is not null))
+                try { Volumes.Remove(m.Name!, VolumeUsers(m.Name!)); } catch (Exception) { }
+    }
+
+    public List<string> VolumeUsers(string name) =>
+        Store.All().Where(c => c.Mounts.Any(m => m.Type == "volume" && m.Name == name)).Select(c => c.Id).ToList();
+
+    /// <summary>`container prune`: removes every stopped container; returns their ids.</summary>
+    public List<string> Prune()
+    {
+        var removed = new List<string>();
+        foreach (var c in List())
+        {
+            if (IsActive(c.State) || MonitorAlive(c)) continue;
+            try { RemoveStopped(c, false); removed.Add(c.Id); } catch (Exception) { }
+        }
+        return removed;
+    }
+
+    /// <summary>`system restore`: after a reboot (or monitors killed), shows every orphan as exited and
+    /// starts again the containers whose policy is always, or unless-stopped and not stopped by the user.</summary>
+    public List<string> Restore()
+    {
+        var started = new List<string>();
+        foreach (var c in List())
+        {
+            if (IsActive(c.State) || MonitorAlive(c)) continue;
+            var p = c.HostConfig.RestartPolicy.Name;
+            if (p == "always" || (p == "unless-stopped" && !c.Quai.StopRequested))
+            {
+                using var h = Start(c.Id, false);
+                try { h.ExpectStarted(); started.Add(c.Id); }
+                catch (ContainerStartException) { }
+            }
+        }
+        return started;
+    }
+}

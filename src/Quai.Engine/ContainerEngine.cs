@@ -1,0 +1,303 @@
+using System.Runtime.InteropServices;
+using Quai.Engine.Containers;
+using Quai.Engine.Specs;
+using Quai.Engine.Volumes;
+using Quai.Images;
+using Quai.Interop;
+using Quai.Runtime.Containers;
+using ContainerStore = Quai.Engine.Containers.ContainerStore;
+using ImgMount = Quai.Images.Snapshots.Mount;
+
+namespace Quai.Engine;
+
+/// <summary>The daemonless container engine: the one API the CLI, a future Docker-API daemon and
+/// the tests call. Everything is on disk under <see cref="Root"/> (the image store's root); there is
+/// no daemon: each running container has its own monitor process (see docs/engine.md).</summary>
+public sealed partial class ContainerEngine : IDisposable
+{
+    public string Root { get; }
+    public ContainerStore Store { get; }
+    public VolumeStore Volumes { get; }
+    public ContainerRuntime Runtime { get; }
+    private readonly ImageStoreOptions _imageOptions;
+    private ImageStore? _images;
+
+    public ContainerEngine(ImageStoreOptions options)
+    {
+        _imageOptions = options;
+        Root = Path.GetFullPath(options.Root);
+        Store = new ContainerStore(Root);
+        Volumes = new VolumeStore(Root);
+        Runtime = new ContainerRuntime(Path.Combine(Root, "runtime"));
+    }
+
+    public ContainerEngine(string root) : this(new ImageStoreOptions { Root = root }) { }
+
+    public ImageStore Images => _images ??= ImageStore.Open(_imageOptions);
+
+    public void Dispose() => _images?.Dispose();
+
+    public string BundleDir(string id) => Path.Combine(Store.Dir(id), "bundle");
+    public string RootfsDir(string id) => Path.Combine(BundleDir(id), "rootfs");
+
+    // ---------------------------------------------------------------- create
+
+    /// <summary>`create`: resolves the image (throws <see cref="ImageNotFoundException"/>), takes the
+    /// name, prepares the rootfs snapshot and writes the record. Nothing runs yet.</summary>
+    public Container Create(RunOptions o)
+    {
+        var image = Images.Resolve(o.Image);
+        var hc = o.HostConfig;
+        RestartManager_Validate(hc);
+        if (hc.AutoRemove && hc.RestartPolicy.Name is not ("no" or ""))
+            throw new EngineUsageException("Conflicting options: --restart and --rm");
+        var env = new List<string>();
+        foreach (var f in o.EnvFiles) env.AddRange(ProcessConfig.ParseEnvFile(f));
+        env.AddRange(o.Env);
+
+        var id = ContainerStore.NewId();
+        Directory.CreateDirectory(Store.Dir(id)); // before the name: see ContainerStore.ReserveName
+        string name;
+        try
+        {
+            if (o.Name is { Length: > 0 } n) { Store.ReserveName(n.TrimStart('/'), id); name = n.TrimStart('/'); }
+            else name = Store.ReserveRandomName(id);
+        }
+        catch
+        {
+            Directory.Delete(Store.Dir(id), true);
+            throw;
+        }
+        var dir = Store.Dir(id);
+        var prepared = false;
+        try
+        {
+            var ic = image.Config.Config ?? new Oci.Image.ContainerConfig();
+            var (entrypoint, cmd) = ProcessConfig.Combine(ic.Entrypoint, ic.Cmd,
+                o.Entrypoint is null ? null : o.Entrypoint.Length == 0 ? [""] : [o.Entrypoint], o.Cmd);
+            if (entrypoint is null && cmd is null) throw new EngineUsageException("no command specified");
+            var hostname = o.Hostname is { Length: > 0 } h ? h : id[..12];
+            var baseEnv = new List<string>();
+            var imageEnv = ic.Env ?? [];
+            if (!imageEnv.Any(e => e.StartsWith("PATH=", StringComparison.Ordinal)) && !env.Any(e => e.StartsWith("PATH=", StringComparison.Ordinal)))
+                baseEnv.Add(ProcessConfig.DefaultPath);
+            baseEnv.Add("HOSTNAME=" + hostname);
+            if (o.Tty) baseEnv.Add("TERM=xterm");
+            var c = new Container
+            {
+                Id = id, Created = Times.Now(), Name = "/" + name, Image = image.Id,
+                Path = (entrypoint ?? cmd)![0], Args = ProcessConfig.Args(entrypoint, cmd).Skip(1).ToList(),
+                Config = new RunConfig
+                {
+                    Hostname = hostname, User = o.User ?? ic.User ?? "", Tty = o.Tty, OpenStdin = o.Interactive,
+                    StdinOnce = o.Interactive && !o.Detach, AttachStdin = o.Interactive && !o.Detach,
+                    AttachStdout = !o.Detach, AttachStderr = !o.Detach,
+                    Env = ProcessConfig.MergeEnv(ProcessConfig.MergeEnv(baseEnv, imageEnv), env),
+                    Cmd = cmd, Entrypoint = entrypoint, Image = o.Image,
+                    WorkingDir = o.WorkingDir ?? ic.WorkingDir ?? "",
+                    Labels = new Dictionary<string, string>(ic.Labels ?? []),
+                    StopSignal = o.StopSignal ?? ic.StopSignal, StopTimeout = o.StopTimeout ?? ic.StopTimeout,
+                    Healthcheck = o.NoHealthcheck ? new Oci.Image.HealthConfig { Test = ["NONE"] } : MergeHealth(ic.Healthcheck, o.Healthcheck),
+                    Volumes = ic.Volumes,
+                },
+                HostConfig = hc,
+                Quai = new EngineData { ImageRef = o.Image },
+            };
+            foreach (var (k, v) in o.Labels) c.Config.Labels[k] = v;
+            if (c.Config.WorkingDir.Length > 0 && !c.Config.WorkingDir.StartsWith('/'))
+                throw new EngineUsageException($"the working directory '{c.Config.WorkingDir}' is invalid, it needs to be an absolute path");
+            if (c.Config.StopSignal is { } ss && !Sig.TryParse(ss, out _)) throw new EngineUsageException($"Invalid signal: {ss}");
+            Directory.CreateDirectory(dir);
+            c.LogPath = Path.Combine(dir, id + "-json.log");
+            c.HostnamePath = Path.Combine(dir, "hostname");
+            c.HostsPath = Path.Combine(dir, "hosts");
+            c.ResolvConfPath = Path.Combine(dir, "resolv.conf");
+            File.WriteAllText(c.HostnamePath, hostname + "\n");
+            File.WriteAllText(c.HostsPath, hc.NetworkMode == "host" && File.Exists("/etc/hosts") ? File.ReadAllText("/etc/hosts")
+                : $"127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n");
+            File.WriteAllText(c.ResolvConfPath, File.Exists("/etc/resolv.conf") ? File.ReadAllText("/etc/resolv.conf") : "");
+            c.Mounts = ResolveMounts(o, ic);
+            var rootfs = Images.PrepareRootfs(id, image.Id);
+            prepared = true;
+            c.Quai.RootfsMounts = rootfs.Mounts.Select(m => new RootfsMount { Type = m.Type, Source = m.Source, Options = [.. m.Options], WorkingDirectory = m.WorkingDirectory }).ToList();
+            Directory.CreateDirectory(RootfsDir(id));
+            c.Driver = Images.Snapshotter is Quai.Images.Snapshots.OverlaySnapshotter ? "overlay2" : "vfs";
+            Store.Create(c);
+            return c;
+        }
+        catch
+        {
+            if (prepared) try { Images.ReleaseRootfs(id); } catch (Exception) { }
+            try { Directory.Delete(dir, true); } catch (IOException) { }
+            Store.ReleaseName(name, id);
+            throw;
+        }
+    }
+
+    private static void RestartManager_Validate(HostConfig hc) => Monitor.RestartManager.Validate(hc.RestartPolicy.Name, hc.RestartPolicy.MaximumRetryCount);
+
+    private static Oci.Image.HealthConfig? MergeHealth(Oci.Image.HealthConfig? image, Oci.Image.HealthConfig? user)
+    {
+        if (user is null) return image;
+        return new Oci.Image.HealthConfig
+        {
+            Test = user.Test ?? image?.Test, Interval = user.Interval ?? image?.Interval, Timeout = user.Timeout ?? image?.Timeout,
+            StartPeriod = user.StartPeriod ?? image?.StartPeriod, Retries = user.Retries ?? image?.Retries,
+        };
+    }
+
+    private List<MountPoint> ResolveMounts(RunOptions o, Oci.Image.ContainerConfig ic)
+    {
+        var list = new List<MountPoint>();
+        void Add(MountPoint m)
+        {
+            if (!m.Destination.StartsWith('/')) throw new EngineUsageException($"invalid mount config: mount path must be absolute: {m.Destination}");
+            if (list.Any(x => x.Destination == m.Destination)) throw new EngineUsageException($"Duplicate mount point: {m.Destination}");
+            list.Add(m);
+        }
+        foreach (var spec in o.Volumes)
+        {
+            var parts = spec.Split(':');
+            if (parts.Length == 1) { Add(Anonymous(parts[0])); continue; }
+            if (parts.Length > 3 || parts[0].Length == 0 || parts[1].Length == 0) throw new EngineUsageException($"invalid spec: {spec}: too many colons");
+            var mode = parts.Length == 3 ? parts[2] : "";
+            var ro = mode.Split(',').Contains("ro");
+            if (parts[0].StartsWith('/'))
+            {
+                if (!Path.Exists(parts[0])) Directory.CreateDirectory(parts[0]); // Docker creates missing bind sources for -v
+                Add(new MountPoint { Type = "bind", Source = parts[0], Destination = parts[1], Mode = mode, RW = !ro, Propagation = "rprivate" });
+            }
+            else
+            {
+                var v = Volumes.Create(parts[0]);
+                Add(new MountPoint { Type = "volume", Name = v.Name, Source = v.Mountpoint, Destination = parts[1], Driver = "local", Mode = mode.Length == 0 ? "z" : mode, RW = !ro });
+            }
+        }
+        foreach (var spec in o.Mounts)
+        {
+            var kv = spec.Split(',').Select(p => p.Split('=', 2)).ToDictionary(p => p[0].Trim().ToLowerInvariant(), p => p.Length > 1 ? p[1] : "true");
+            var type = kv.GetValueOrDefault("type", "volume");
+            var target = kv.GetValueOrDefault("target") ?? kv.GetValueOrDefault("destination") ?? kv.GetValueOrDefault("dst")
+                         ?? throw new EngineUsageException($"invalid argument \"{spec}\" for \"--mount\" flag: target is required");
+            var source = kv.GetValueOrDefault("source") ?? kv.GetValueOrDefault("src");
+            var ro = kv.TryGetValue("readonly", out var r) && r != "false" || kv.TryGetValue("ro", out var r2) && r2 != "false";
+            switch (type)
+            {
+                case "bind":
+                    if (source is null) throw new EngineUsageException($"invalid argument \"{spec}\" for \"--mount\" flag: source is required when type is bind");
+                    if (!Path.Exists(source)) throw new EngineUsageException($"invalid mount config for type \"bind\": bind source path does not exist: {source}");
+                    Add(new MountPoint { Type = "bind", Source = source, Destination = target, RW = !ro, Propagation = "rprivate" });
+                    break;
+                case "volume":
+                    if (source is null) { var a = Anonymous(target); a.RW = !ro; Add(a); break; }
+                    var v = Volumes.Create(source);
+                    Add(new MountPoint { Type = "volume", Name = v.Name, Source = v.Mountpoint, Destination = target, Driver = "local", RW = !ro });
+                    break;
+                case "tmpfs":
+                    var opts = new List<string>();
+                    if (kv.TryGetValue("tmpfs-size", out var size)) opts.Add("size=" + Units.RamInBytes(size));
+                    if (kv.TryGetValue("tmpfs-mode", out var mode)) opts.Add("mode=" + mode);
+                    Add(new MountPoint { Type = "tmpfs", Destination = target, Mode = string.Join(',', opts), RW = !ro });
+                    break;
+                default: throw new EngineUsageException($"invalid argument \"{spec}\" for \"--mount\" flag: invalid mount type \"{type}\"");
+            }
+        }
+        foreach (var spec in o.Tmpfs.Concat((o.HostConfig.Tmpfs ?? []).Select(kv => kv.Value.Length > 0 ? kv.Key + ":" + kv.Value : kv.Key)).Distinct())
+        {
+            var i = spec.IndexOf(':');
+            Add(new MountPoint { Type = "tmpfs", Destination = i < 0 ? spec : spec[..i], Mode = i < 0 ? "" : spec[(i + 1)..], RW = true });
+        }
+        foreach (var dest in ic.Volumes?.Keys.ToList() ?? [])
+            if (!list.Any(m => m.Destination == dest)) list.Add(Anonymous(dest));
+        return list;
+    }
+
+    private MountPoint Anonymous(string dest)
+    {
+        var v = Volumes.Create(null, new Dictionary<string, string> { ["com.docker.volume.anonymous"] = "" });
+        return new MountPoint { Type = "volume", Name = v.Name, Source = v.Mountpoint, Destination = dest, Driver = "local", RW = true, Anonymous = true };
+    }
+
+    // ---------------------------------------------------------------- rootfs
+
+    /// <summary>Mounts the container's snapshot on bundle/rootfs (idempotent).</summary>
+    public void MountRootfs(Container c)
+    {
+        var target = RootfsDir(c.Id);
+        Directory.CreateDirectory(target);
+        if (Quai.Images.Snapshots.MountHelper.IsMountPoint(target)) return;
+        Quai.Images.Snapshots.MountHelper.MountAll(c.Quai.RootfsMounts.Select(m => new ImgMount(m.Type, m.Source, m.Options, m.WorkingDirectory)).ToList(), target);
+    }
+
+    public void UnmountRootfs(string id)
+    {
+        var target = RootfsDir(id);
+        for (var i = 0; i < 8 && Directory.Exists(target) && Quai.Images.Snapshots.MountHelper.IsMountPoint(target); i++)
+            Quai.Images.Snapshots.MountHelper.Unmount(target);
+    }
+
+    // ---------------------------------------------------------------- state
+
+    /// <summary>The record with a true state: a container whose monitor is gone (killed, host
+    /// rebooted) is cleaned up and shown exited.</summary>
+    public Container Inspect(string idOrName) => Refresh(Store.Load(Store.Resolve(idOrName)));
+
+    public List<Container> List() => Store.All().Select(Refresh).OrderByDescending(c => c.Created, StringComparer.Ordinal).ToList();
+
+    public static bool IsActive(ContainerState s) => s.Status is "running" or "paused" or "restarting" or "removing";
+
+    public bool MonitorAlive(Container c)
+    {
+        if (c.Quai.MonitorPid <= 0) return false;
+        var stat = ProcStat.Read(c.Quai.MonitorPid);
+        return stat is not null && stat.Value.State is not ('Z' or 'X') && stat.Value.StartTime == c.Quai.MonitorStartTime;
+    }
+
+    public Container Refresh(Container c)
+    {
+        if (!IsActive(c.State) || MonitorAlive(c)) return c;
+        using var _ = Store.Lock(c.Id);
+        c = Store.Load(c.Id);
+        if (!IsActive(c.State) || MonitorAlive(c)) return c;
+        try { Runtime.Delete(c.Id, force: true); } catch (Exception) { }
+        try { UnmountRootfs(c.Id); } catch (Exception) { }
+        c.State.Status = "exited";
+        c.State.Running = c.State.Paused = c.State.Restarting = false;
+        c.State.Pid = 0;
+        c.State.ExitCode = 255;
+        c.State.Error = "container monitor exited unexpectedly";
+        c.State.FinishedAt = Times.Now();
+        if (c.State.Health is { } h) h.Status = "unhealthy";
+        Store.Save(c);
+        return c;
+    }
+
+    /// <summary>Waits until the container is no longer running (or restarting); returns its exit code.</summary>
+    public int Wait(string id, CancellationToken ct = default, bool untilRemoved = false)
+    {
+        while (true)
+        {
+            var c = Store.TryLoad(id);
+            if (c is null) return untilRemoved ? 0 : throw new NotFoundException($"No such container: {id}");
+            c = Refresh(c);
+            if (!IsActive(c.State) && !(c.State.Status == "created" && c.Quai.MonitorPid > 0 && MonitorAlive(c)) && !untilRemoved) return c.State.ExitCode;
+            ct.ThrowIfCancellationRequested();
+            Thread.Sleep(20);
+        }
+    }
+
+    public static string ExitMessageCode(string message, out int code)
+    {
+        code = message.Contains("executable file not found", StringComparison.Ordinal) || message.Contains("no such file or directory", StringComparison.OrdinalIgnoreCase) ? 127
+            : message.Contains("permission denied", StringComparison.OrdinalIgnoreCase) ? 126 : 125;
+        return message;
+    }
+}
+
+public sealed class RootfsMount
+{
+    public string Type { get; set; } = "";
+    public string Source { get; set; } = "";
+    public List<string> Options { get; set; } = [];
+    public string? WorkingDirectory { get; set; }
+}

@@ -1,0 +1,197 @@
+using System.Text.Json.Serialization;
+using Quai.Oci.Image;
+using RootfsMount = Quai.Engine.RootfsMount;
+
+namespace Quai.Engine.Containers;
+
+/// <summary>A container as the engine stores it (&lt;root&gt;/containers/&lt;id&gt;/container.json) and as
+/// <c>inspect</c> shows it: Docker's field names. Engine-private bookkeeping lives under <see cref="Quai"/>.</summary>
+public sealed class Container
+{
+    public string Id { get; set; } = "";
+    public string Created { get; set; } = "";
+    public string Path { get; set; } = "";
+    public List<string> Args { get; set; } = [];
+    public ContainerState State { get; set; } = new();
+    public string Image { get; set; } = "";
+    public string ResolvConfPath { get; set; } = "";
+    public string HostnamePath { get; set; } = "";
+    public string HostsPath { get; set; } = "";
+    public string LogPath { get; set; } = "";
+    public string Name { get; set; } = "";
+    public int RestartCount { get; set; }
+    public string Driver { get; set; } = "overlay2";
+    public string Platform { get; set; } = "linux";
+    public List<MountPoint> Mounts { get; set; } = [];
+    public RunConfig Config { get; set; } = new();
+    public HostConfig HostConfig { get; set; } = new();
+    public EngineData Quai { get; set; } = new();
+
+    [JsonIgnore] public string ShortId => Id[..12];
+    [JsonIgnore] public string PlainName => Name.TrimStart('/');
+}
+
+public sealed class ContainerState
+{
+    public string Status { get; set; } = "created";
+    public bool Running { get; set; }
+    public bool Paused { get; set; }
+    public bool Restarting { get; set; }
+    public bool OOMKilled { get; set; }
+    public bool Dead { get; set; }
+    public int Pid { get; set; }
+    public int ExitCode { get; set; }
+    public string Error { get; set; } = "";
+    public string StartedAt { get; set; } = Times.Zero;
+    public string FinishedAt { get; set; } = Times.Zero;
+    public HealthState? Health { get; set; }
+}
+
+public sealed class HealthState
+{
+    public string Status { get; set; } = "starting";
+    public int FailingStreak { get; set; }
+    public List<HealthLogEntry> Log { get; set; } = [];
+}
+
+public sealed class HealthLogEntry
+{
+    public string Start { get; set; } = "";
+    public string End { get; set; } = "";
+    public int ExitCode { get; set; }
+    public string Output { get; set; } = "";
+}
+
+/// <summary>Docker's Config: the image config merged with the run options.</summary>
+public sealed class RunConfig
+{
+    public string Hostname { get; set; } = "";
+    public string Domainname { get; set; } = "";
+    public string User { get; set; } = "";
+    public bool AttachStdin { get; set; }
+    public bool AttachStdout { get; set; }
+    public bool AttachStderr { get; set; }
+    public bool Tty { get; set; }
+    public bool OpenStdin { get; set; }
+    public bool StdinOnce { get; set; }
+    public List<string> Env { get; set; } = [];
+    public List<string>? Cmd { get; set; }
+    public HealthConfig? Healthcheck { get; set; }
+    public string Image { get; set; } = "";
+    public Dictionary<string, EmptyObject>? Volumes { get; set; }
+    public string WorkingDir { get; set; } = "";
+    public List<string>? Entrypoint { get; set; }
+    public Dictionary<string, string> Labels { get; set; } = [];
+    public string? StopSignal { get; set; }
+    public int? StopTimeout { get; set; }
+}
+
+public sealed class RestartPolicy
+{
+    public string Name { get; set; } = "no";
+    public int MaximumRetryCount { get; set; }
+}
+
+public sealed class LogConfig
+{
+    public string Type { get; set; } = "json-file";
+    public Dictionary<string, string> Config { get; set; } = [];
+}
+
+public sealed class Ulimit
+{
+    public string Name { get; set; } = "";
+    public long Soft { get; set; }
+    public long Hard { get; set; }
+}
+
+public sealed class DeviceMapping
+{
+    public string PathOnHost { get; set; } = "";
+    public string PathInContainer { get; set; } = "";
+    public string CgroupPermissions { get; set; } = "rwm";
+}
+
+public sealed class MountSpec
+{
+    public string Type { get; set; } = "volume";
+    public string Source { get; set; } = "";
+    public string Target { get; set; } = "";
+    public bool ReadOnly { get; set; }
+    public long? TmpfsSize { get; set; }
+}
+
+public sealed class HostConfig
+{
+    public List<string>? Binds { get; set; }
+    public string NetworkMode { get; set; } = "none";
+    public RestartPolicy RestartPolicy { get; set; } = new();
+    public bool AutoRemove { get; set; }
+    public LogConfig LogConfig { get; set; } = new();
+    public List<string>? CapAdd { get; set; }
+    public List<string>? CapDrop { get; set; }
+    public bool Privileged { get; set; }
+    public bool ReadonlyRootfs { get; set; }
+    public List<string>? SecurityOpt { get; set; }
+    public Dictionary<string, string>? Tmpfs { get; set; }
+    public Dictionary<string, string>? Sysctls { get; set; }
+    public List<Ulimit>? Ulimits { get; set; }
+    public List<DeviceMapping>? Devices { get; set; }
+    public int OomScoreAdj { get; set; }
+    public long Memory { get; set; }
+    public long MemorySwap { get; set; }
+    public long NanoCpus { get; set; }
+    public long CpuShares { get; set; }
+    public long? PidsLimit { get; set; }
+    public long ShmSize { get; set; } = 64 * 1024 * 1024;
+    public List<MountSpec>? Mounts { get; set; }
+}
+
+/// <summary>A mount as inspect shows it (volumes, binds, tmpfs).</summary>
+public sealed class MountPoint
+{
+    public string Type { get; set; } = "";
+    public string? Name { get; set; }
+    public string Source { get; set; } = "";
+    public string Destination { get; set; } = "";
+    public string? Driver { get; set; }
+    public string Mode { get; set; } = "";
+    public bool RW { get; set; } = true;
+    public string Propagation { get; set; } = "";
+    /// <summary>Anonymous volume, removed by rm -v and --rm.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public bool Anonymous { get; set; }
+}
+
+/// <summary>What only the engine needs: the monitor that owns the container, and why it stopped.</summary>
+public sealed class EngineData
+{
+    public int MonitorPid { get; set; }
+    public ulong MonitorStartTime { get; set; }
+    /// <summary>Set by stop/kill of the user: the restart policy does not undo it (unless-stopped stays down).</summary>
+    public bool StopRequested { get; set; }
+    public string ImageRef { get; set; } = "";
+    public List<RootfsMount> RootfsMounts { get; set; } = [];
+}
+
+public static class Times
+{
+    public const string Zero = "0001-01-01T00:00:00Z";
+    public static string Format(DateTime t) => t.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+    public static string Now() => Format(DateTime.UtcNow);
+    public static DateTime? Parse(string? s) =>
+        string.IsNullOrEmpty(s) || s == Zero ? null
+        : DateTime.Parse(s, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal);
+}
+
+[JsonSourceGenerationOptions(WriteIndented = true, IndentSize = 4)]
+[JsonSerializable(typeof(Container))]
+[JsonSerializable(typeof(List<Container>))]
+[JsonSerializable(typeof(Volumes.Volume))]
+[JsonSerializable(typeof(List<Volumes.Volume>))]
+[JsonSerializable(typeof(RunConfig))]
+[JsonSerializable(typeof(HostConfig))]
+public sealed partial class EngineJsonContext : JsonSerializerContext;
+
+/// <summary>Log lines: one compact JSON object per line.</summary>
+[JsonSerializable(typeof(Logs.LogEntry))]
+public sealed partial class LogJsonContext : JsonSerializerContext;

@@ -1,0 +1,33 @@
+using Quai.Oci.Image;
+
+namespace Quai.Engine.Containers;
+
+/// <summary>What `create`/`run` ask for (already parsed from flags).</summary>
+public sealed class RunOptions
+{
+    public string Image { get; set; } = "";
+    public string? Name { get; set; }
+    public List<string> Cmd { get; set; } = [];
+    /// <summary>--entrypoint (null: the image's; "": none).</summary>
+    public string? Entrypoint { get; set; }
+    public List<string> Env { get; set; } = [];
+    public List<string> EnvFiles { get; set; } = [];
+    public string? User { get; set; }
+    public string? WorkingDir { get; set; }
+    public string? Hostname { get; set; }
+    public bool Tty { get; set; }
+    public bool Interactive { get; set; }
+    public bool Detach { get; set; }
+    public Dictionary<string, string> Labels { get; set; } = [];
+    /// <summary>-v src:dst[:opts] and -v /anon</summary>
+    public List<string> Volumes { get; set; } = [];
+    /// <summary>--mount type=…,source=…,target=…</summary>
+    public List<string> Mounts { get; set; } = [];
+    /// <summary>--tmpfs /path[:opts]</summary>
+    public List<string> Tmpfs { get; set; } = [];
+    public string? StopSignal { get; set; }
+    public int? StopTimeout { get; set; }
+    public HealthConfig? Healthcheck { get; set; }
+    public bool NoHealthcheck { get; set; }
+    public HostConfig HostConfig { get; set; } = new();
+}

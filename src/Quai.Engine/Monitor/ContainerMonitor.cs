@@ -1,0 +1,482 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using Quai.Engine.Containers;
+using Quai.Engine.Interop;
+using Quai.Engine.Logs;
+using Quai.Engine.Specs;
+using Quai.Interop;
+using Quai.Oci.Runtime;
+using Quai.Runtime.Containers;
+using ContainerStore = Quai.Engine.Containers.ContainerStore;
+using Quai.Runtime.Process;
+using Quai.Runtime.Terminal;
+
+namespace Quai.Engine.Monitor;
+
+/// <summary>The per-container monitor (what conmon is to podman): `quai container-monitor ROOT ID
+/// attach|detach`, started detached by <see cref="ContainerEngine.Start"/>. It is the subreaper and
+/// parent of the container's init, holds its stdio (pipes, or the pty master), writes the json-file
+/// log, serves the attach socket, runs health checks, records the exit, applies the restart policy
+/// and --rm. One monitor per container run; it exits when the container is finally down.</summary>
+public sealed unsafe class ContainerMonitor
+{
+    private readonly ContainerEngine _engine;
+    private readonly string _id;
+    private readonly bool _waitForAttach;
+    private readonly string _dir;
+    private readonly object _stdioLock = new();
+    private readonly object _clientsLock = new();
+    private readonly List<Socket> _clients = [];
+    private readonly ManualResetEventSlim _firstClient = new();
+    private readonly object _reapLock = new();
+    private readonly Dictionary<int, int> _exited = [];
+    private JsonFileLogWriter _log = null!;
+    private int _stdinFd = -1;
+    private bool _syncOpen = true;
+    private readonly List<Thread> _pumps = [];
+
+    private ContainerMonitor(string root, string id, bool waitForAttach)
+    {
+        _engine = new ContainerEngine(root);
+        _id = id;
+        _waitForAttach = waitForAttach;
+        _dir = _engine.Store.Dir(id);
+    }
+
+    /// <summary>Entry point of the hidden verb (args: container-monitor ROOT ID MODE).</summary>
+    public static int Main(string[] args)
+    {
+        if (args.Length < 4) { Console.Error.WriteLine("usage: quai container-monitor ROOT ID attach|detach"); return 2; }
+        Libc.Setsid();
+        Libc.Prctl(36 /* PR_SET_CHILD_SUBREAPER */, 1, 0, 0, 0);
+        var m = new ContainerMonitor(args[1], args[2], args[3] == "attach");
+        try { return m.Run(); }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine($"{DateTime.UtcNow:O} monitor {args[2]}: {e}");
+            m.Sync($"error 125 {e.Message.ReplaceLineEndings(" ")}");
+            return 1;
+        }
+    }
+
+    private void Sync(string line)
+    {
+        if (!_syncOpen) return;
+        var bytes = Encoding.UTF8.GetBytes(line + "\n");
+        fixed (byte* b = bytes) Libc.Write(1, b, bytes.Length);
+    }
+
+    private void CloseSync()
+    {
+        if (!_syncOpen) return;
+        _syncOpen = false;
+        var devnull = Libc.Open("/dev/null", O.RDWR | O.CLOEXEC, 0);
+        Libc.Dup2(devnull, 1);
+        Libc.Close(devnull);
+    }
+
+    private int Run()
+    {
+        var store = _engine.Store;
+        var self = Environment.ProcessId;
+        var c = store.Update(_id, x => { x.Quai.MonitorPid = self; x.Quai.MonitorStartTime = ProcStat.Read(self)?.StartTime ?? 0; });
+        var logCfg = c.HostConfig.LogConfig.Config;
+        _log = new JsonFileLogWriter(c.LogPath, JsonFileLogWriter.ParseSize(logCfg.GetValueOrDefault("max-size")),
+            int.TryParse(logCfg.GetValueOrDefault("max-file"), out var mf) ? mf : 1);
+        using var listener = AttachProtocol.Listen(_dir);
+        new Thread(() => AcceptLoop(listener)) { IsBackground = true, Name = "attach" }.Start();
+
+        var policy = new RestartManager(c.HostConfig.RestartPolicy.Name, c.HostConfig.RestartPolicy.MaximumRetryCount);
+        var first = true;
+        int exitCode;
+        while (true)
+        {
+            int initPid;
+            try { initPid = StartOnce(first); }
+            catch (Exception e)
+            {
+                var msg = e.Message.ReplaceLineEndings(" ");
+                ContainerEngine.ExitMessageCode(msg, out var failCode);
+                Console.Error.WriteLine($"{DateTime.UtcNow:O} start failed: {e}");
+                try { _engine.Runtime.Delete(_id, force: true); } catch (Exception) { }
+                try { _engine.UnmountRootfs(_id); } catch (Exception) { }
+                c = store.Update(_id, x =>
+                {
+                    x.State.Status = first ? "created" : "exited";
+                    x.State.Running = x.State.Restarting = x.State.Paused = false;
+                    x.State.Pid = 0; x.State.ExitCode = failCode; x.State.Error = msg; x.State.FinishedAt = Times.Now();
+                    x.Quai.MonitorPid = 0;
+                });
+                Sync($"error {failCode} {msg}");
+                CloseSync();
+                exitCode = failCode;
+                break;
+            }
+            if (first) { Sync($"started {initPid}"); CloseSync(); }
+            first = false;
+            var startedAt = DateTime.UtcNow;
+            using var healthStop = new CancellationTokenSource();
+            Thread? health = null;
+            if (c.Config.Healthcheck is { Test: { Count: > 0 } t } hcfg && t[0] != "NONE")
+            {
+                health = new Thread(() => HealthLoop(hcfg, healthStop.Token)) { IsBackground = true, Name = "health" };
+                health.Start();
+            }
+            var status = WaitInit(initPid);
+            exitCode = ProcessSpawner.ExitCode(status);
+            healthStop.Cancel();
+            health?.Join(TimeSpan.FromSeconds(5));
+            ulong oom = 0;
+            try { _engine.Runtime.Stats(_id, out oom); } catch (Exception) { }
+            try { _engine.Runtime.Delete(_id, force: true); } catch (Exception e) { Console.Error.WriteLine($"delete: {e.Message}"); }
+            foreach (var p in _pumps) p.Join(TimeSpan.FromSeconds(2));
+            _pumps.Clear();
+            CloseStdin();
+            _log.Flush();
+            try { _engine.UnmountRootfs(_id); } catch (Exception e) { Console.Error.WriteLine($"unmount: {e.Message}"); }
+
+            c = store.Load(_id);
+            var delay = policy.ShouldRestart(exitCode, c.Quai.StopRequested, c.RestartCount, DateTime.UtcNow - startedAt);
+            var code = exitCode;
+            c = store.Update(_id, x =>
+            {
+                x.State.Running = x.State.Paused = false;
+                x.State.Pid = 0; x.State.ExitCode = code; x.State.OOMKilled = oom > 0; x.State.FinishedAt = Times.Now();
+                x.State.Status = delay is null ? "exited" : "restarting";
+                x.State.Restarting = delay is not null;
+                if (x.State.Health is { } h && delay is null) h.Status = "unhealthy";
+                if (delay is null) x.Quai.MonitorPid = 0;
+            });
+            if (delay is null) break;
+            var until = Environment.TickCount64 + (long)delay.Value.TotalMilliseconds;
+            var stopped = false;
+            while (Environment.TickCount64 < until)
+            {
+                Thread.Sleep(20);
+                if (store.Load(_id).Quai.StopRequested) { stopped = true; break; }
+            }
+            if (stopped)
+            {
+                c = store.Update(_id, x => { x.State.Status = "exited"; x.State.Restarting = false; x.Quai.MonitorPid = 0; });
+                break;
+            }
+            c = store.Update(_id, x => x.RestartCount++);
+        }
+
+        Broadcast(AttachProtocol.Frame(AttachProtocol.Exit, Encoding.ASCII.GetBytes(exitCode.ToString())));
+        lock (_clientsLock)
+        {
+            foreach (var s in _clients) { try { s.Shutdown(SocketShutdown.Both); } catch (Exception) { } s.Dispose(); }
+            _clients.Clear();
+        }
+        _log.Dispose();
+        c = store.Load(_id);
+        if (c.HostConfig.AutoRemove)
+        {
+            try { _engine.RemoveStopped(c, volumes: true); }
+            catch (Exception e) { Console.Error.WriteLine($"auto-remove: {e}"); }
+        }
+        else File.Delete(Path.Combine(_dir, "attach.sock"));
+        _engine.Dispose();
+        return 0;
+    }
+
+    /// <summary>Mounts the rootfs, writes the bundle, creates the container with our pipes (or a pty)
+    /// as its stdio, waits for the first attach client when asked, starts it.</summary>
+    private int StartOnce(bool first)
+    {
+        var c = _engine.Store.Load(_id);
+        _engine.MountRootfs(c);
+        var bundle = _engine.BundleDir(_id);
+        var spec = SpecBuilder.Build(c, _engine.RootfsDir(_id), _dir);
+        File.WriteAllBytes(Path.Combine(bundle, "config.json"), JsonSerializer.SerializeToUtf8Bytes(spec, RuntimeJsonContext.Default.Spec));
+
+        var tty = c.Config.Tty;
+        int[]? stdout = null, stderr = null, stdin = null, console = null;
+        var devnull = Libc.Open("/dev/null", O.RDWR | O.CLOEXEC, 0);
+        try
+        {
+            if (tty)
+            {
+                console = new int[2];
+                fixed (int* sv = console)
+                    if (Libc.SocketPair(1, 1 | 0x80000, 0, sv) < 0) throw ErrnoException.FromLast("socketpair for console");
+            }
+            else
+            {
+                stdout = ProcessSpawner.Pipe();
+                stderr = ProcessSpawner.Pipe();
+                if (c.Config.OpenStdin) stdin = ProcessSpawner.Pipe();
+            }
+            ContainerRecord record;
+            lock (_stdioLock)
+            {
+                var saved = new[] { EngineNative.Dup(0), EngineNative.Dup(1), EngineNative.Dup(2) };
+                try
+                {
+                    Libc.Dup2(stdin?[0] ?? devnull, 0);
+                    Libc.Dup2(stdout?[1] ?? devnull, 1);
+                    Libc.Dup2(stderr?[1] ?? devnull, 2);
+                    record = _engine.Runtime.Create(_id, new ContainerRuntime.CreateOptions { Bundle = bundle, ConsoleSocketFd = console?[1] ?? -1 });
+                }
+                finally
+                {
+                    for (var i = 0; i < 3; i++) { Libc.Dup2(saved[i], i); Libc.Close(saved[i]); }
+                }
+            }
+            if (tty)
+            {
+                var (master, _) = ConsoleSocket.ReceiveFd(console![0]);
+                _stdinFd = c.Config.OpenStdin ? master : -1;
+                StartPump(master, "stdout", AttachProtocol.Stdout, closeAfter: !c.Config.OpenStdin);
+            }
+            else
+            {
+                Libc.Close(stdout![1]); stdout[1] = -1;
+                Libc.Close(stderr![1]); stderr[1] = -1;
+                StartPump(stdout[0], "stdout", AttachProtocol.Stdout, closeAfter: true);
+                StartPump(stderr[0], "stderr", AttachProtocol.Stderr, closeAfter: true);
+                if (stdin is not null) { Libc.Close(stdin[0]); stdin[0] = -1; _stdinFd = stdin[1]; }
+            }
+            if (first && _waitForAttach)
+            {
+                Sync("created");
+                _firstClient.Wait(TimeSpan.FromSeconds(60));
+            }
+            _engine.Runtime.Start(_id);
+            var pid = record.InitPid;
+            _engine.Store.Update(_id, x =>
+            {
+                x.State.Status = "running"; x.State.Running = true; x.State.Restarting = false; x.State.Paused = false;
+                x.State.Pid = pid; x.State.StartedAt = Times.Now(); x.State.Error = ""; x.State.ExitCode = 0; x.State.OOMKilled = false;
+                if (x.Config.Healthcheck is { Test: { Count: > 0 } t } && t[0] != "NONE") x.State.Health = new HealthState();
+            });
+            return pid;
+        }
+        finally
+        {
+            Libc.Close(devnull);
+            if (console is not null) { Libc.Close(console[0]); Libc.Close(console[1]); }
+            if (stdout is not null && stdout[1] >= 0) Libc.Close(stdout[1]);
+            if (stderr is not null && stderr[1] >= 0) Libc.Close(stderr[1]);
+            if (stdin is not null && stdin[0] >= 0) Libc.Close(stdin[0]);
+        }
+    }
+
+    private void StartPump(int fd, string stream, byte frameType, bool closeAfter)
+    {
+        var t = new Thread(() =>
+        {
+            var buf = new byte[32 * 1024];
+            fixed (byte* b = buf)
+            {
+                while (true)
+                {
+                    var n = Libc.Read(fd, b, buf.Length);
+                    if (n < 0 && Marshal.GetLastPInvokeError() == Errno.EINTR) continue;
+                    if (n <= 0) break;
+                    var data = buf.AsSpan(0, (int)n);
+                    _log.Write(stream, data);
+                    Broadcast(AttachProtocol.Frame(frameType, data));
+                }
+            }
+            if (closeAfter) Libc.Close(fd);
+        }) { IsBackground = true, Name = "pump-" + stream };
+        _pumps.Add(t);
+        t.Start();
+    }
+
+    private void CloseStdin()
+    {
+        var fd = Interlocked.Exchange(ref _stdinFd, -1);
+        if (fd >= 0) Libc.Close(fd);
+    }
+
+    private void Broadcast(byte[] frame)
+    {
+        lock (_clientsLock)
+        {
+            for (var i = _clients.Count - 1; i >= 0; i--)
+            {
+                try { _clients[i].Send(frame); }
+                catch (Exception) { _clients[i].Dispose(); _clients.RemoveAt(i); }
+            }
+        }
+    }
+
+    /// <summary>Clients send one byte first: 'i' when they forward stdin, anything else otherwise.</summary>
+    private void AcceptLoop(Socket listener)
+    {
+        while (true)
+        {
+            Socket s;
+            try { s = listener.Accept(); }
+            catch (Exception) { return; }
+            var mode = new byte[1];
+            try { if (s.Receive(mode) != 1) { s.Dispose(); continue; } }
+            catch (Exception) { s.Dispose(); continue; }
+            lock (_clientsLock) _clients.Add(s);
+            _firstClient.Set();
+            if (mode[0] == (byte)'i')
+                new Thread(() => StdinLoop(s)) { IsBackground = true, Name = "stdin" }.Start();
+        }
+    }
+
+    private void StdinLoop(Socket s)
+    {
+        var buf = new byte[8192];
+        while (true)
+        {
+            int n;
+            try { n = s.Receive(buf); }
+            catch (Exception) { n = 0; }
+            if (n <= 0) break;
+            var fd = _stdinFd;
+            if (fd < 0) break;
+            fixed (byte* b = buf)
+            {
+                var off = 0;
+                while (off < n)
+                {
+                    var w = Libc.Write(fd, b + off, n - off);
+                    if (w < 0 && Marshal.GetLastPInvokeError() == Errno.EINTR) continue;
+                    if (w <= 0) return;
+                    off += (int)w;
+                }
+            }
+        }
+        // the attached client closed its stdin: so does the container's (docker run -i: StdinOnce)
+        if (!_engine.Store.Load(_id).Config.Tty) CloseStdin();
+    }
+
+    /// <summary>Reaps every child (we are the subreaper) until the init exits; returns its wait status.</summary>
+    private int WaitInit(int initPid)
+    {
+        while (true)
+        {
+            var pid = Libc.WaitPid(-1, out var status, 0);
+            if (pid < 0)
+            {
+                var e = Marshal.GetLastPInvokeError();
+                if (e == Errno.EINTR) continue;
+                // the init is not our child (should not happen): poll until it is gone
+                while (ProcStat.Read(initPid) is { State: not ('Z' or 'X') }) Thread.Sleep(50);
+                return 255 << 8;
+            }
+            if (pid == initPid) return status;
+            lock (_reapLock) { _exited[pid] = status; System.Threading.Monitor.PulseAll(_reapLock); }
+        }
+    }
+
+    private int? WaitChild(int pid, TimeSpan timeout)
+    {
+        var deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        lock (_reapLock)
+        {
+            while (true)
+            {
+                if (_exited.Remove(pid, out var status)) return status;
+                var left = deadline - Environment.TickCount64;
+                if (left <= 0) return null;
+                System.Threading.Monitor.Wait(_reapLock, (int)Math.Min(left, 1000));
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- health checks
+
+    private static TimeSpan Ns(long? ns, TimeSpan dflt) => ns is > 0 ? TimeSpan.FromTicks(ns.Value / 100) : dflt;
+
+    private void HealthLoop(Oci.Image.HealthConfig hc, CancellationToken ct)
+    {
+        var interval = Ns(hc.Interval, TimeSpan.FromSeconds(30));
+        var timeout = Ns(hc.Timeout, TimeSpan.FromSeconds(30));
+        var startPeriod = Ns(hc.StartPeriod, TimeSpan.Zero);
+        var retries = hc.Retries is > 0 ? hc.Retries.Value : 3;
+        var started = DateTime.UtcNow;
+        var args = hc.Test![0] switch
+        {
+            "CMD" => hc.Test.Skip(1).ToList(),
+            "CMD-SHELL" => ["/bin/sh", "-c", string.Join(' ', hc.Test.Skip(1))],
+            _ => hc.Test.ToList(),
+        };
+        while (!ct.WaitHandle.WaitOne(interval))
+        {
+            var start = DateTime.UtcNow;
+            int exit;
+            string output;
+            try { (exit, output) = Probe(args, timeout); }
+            catch (Exception e) { (exit, output) = (-1, e.Message); }
+            if (ct.IsCancellationRequested) return;
+            var inStart = DateTime.UtcNow - started < startPeriod;
+            var entry = new HealthLogEntry { Start = Times.Format(start), End = Times.Now(), ExitCode = exit, Output = output };
+            _engine.Store.Update(_id, x =>
+            {
+                var h = x.State.Health ??= new HealthState();
+                h.Log.Add(entry);
+                while (h.Log.Count > 5) h.Log.RemoveAt(0);
+                if (exit == 0) { h.Status = "healthy"; h.FailingStreak = 0; }
+                else if (!inStart || h.Status != "starting")
+                {
+                    h.FailingStreak++;
+                    if (h.FailingStreak >= retries) h.Status = "unhealthy";
+                }
+            });
+        }
+    }
+
+    private (int Exit, string Output) Probe(List<string> args, TimeSpan timeout)
+    {
+        var proc = _engine.Runtime.BaseProcess(_id);
+        proc.Args = args;
+        proc.Terminal = false;
+        proc.ConsoleSize = null;
+        var pipe = ProcessSpawner.Pipe();
+        int pid;
+        lock (_stdioLock)
+        {
+            var devnull = Libc.Open("/dev/null", O.RDWR | O.CLOEXEC, 0);
+            var saved = new[] { EngineNative.Dup(0), EngineNative.Dup(1), EngineNative.Dup(2) };
+            try
+            {
+                Libc.Dup2(devnull, 0);
+                Libc.Dup2(pipe[1], 1);
+                Libc.Dup2(pipe[1], 2);
+                pid = _engine.Runtime.Exec(_id, new ContainerRuntime.ExecOptions { Process = proc });
+            }
+            finally
+            {
+                for (var i = 0; i < 3; i++) { Libc.Dup2(saved[i], i); Libc.Close(saved[i]); }
+                Libc.Close(devnull);
+                Libc.Close(pipe[1]);
+            }
+        }
+        var output = new MemoryStream();
+        var reader = new Thread(() =>
+        {
+            var buf = new byte[4096];
+            fixed (byte* b = buf)
+                while (true)
+                {
+                    var n = Libc.Read(pipe[0], b, buf.Length);
+                    if (n < 0 && Marshal.GetLastPInvokeError() == Errno.EINTR) continue;
+                    if (n <= 0) break;
+                    if (output.Length < 4096) output.Write(buf, 0, (int)Math.Min(n, 4096 - output.Length));
+                }
+            Libc.Close(pipe[0]);
+        }) { IsBackground = true };
+        reader.Start();
+        var status = WaitChild(pid, timeout);
+        if (status is null)
+        {
+            Libc.Kill(pid, Sig.KILL);
+            WaitChild(pid, TimeSpan.FromSeconds(5));
+            reader.Join(TimeSpan.FromSeconds(1));
+            return (-1, $"Health check exceeded timeout ({timeout.TotalSeconds}s)");
+        }
+        reader.Join(TimeSpan.FromSeconds(1));
+        return (ProcessSpawner.ExitCode(status.Value), Encoding.UTF8.GetString(output.ToArray()));
+    }
+}

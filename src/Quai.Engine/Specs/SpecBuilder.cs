@@ -1,0 +1,236 @@
+using Quai.Engine.Containers;
+using Quai.Oci.Runtime;
+using Quai.Runtime.Seccomp;
+using Caps = Quai.Runtime.Security.Capabilities;
+using OciMount = Quai.Oci.Runtime.Mount;
+
+namespace Quai.Engine.Specs;
+
+/// <summary>Turns a container record (image config merged with run options) into the OCI runtime
+/// spec its bundle holds: Docker's defaults (capabilities, seccomp, masked paths, devices, /dev/shm)
+/// plus the HostConfig overrides.</summary>
+public static class SpecBuilder
+{
+    public static readonly string[] MaskedPaths =
+    [
+        "/proc/asound", "/proc/acpi", "/proc/interrupts", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
+        "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware", "/sys/devices/virtual/powercap",
+    ];
+
+    public static readonly string[] ReadonlyPaths = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"];
+
+    /// <summary>Devices every container may use (moby's DefaultSimpleDevices and the allow list of
+    /// oci/defaults.go); runc-style runtimes create the nodes themselves.</summary>
+    private static List<DeviceCgroup> DefaultDeviceRules() =>
+    [
+        new() { Allow = false, Access = "rwm" },
+        new() { Allow = true, Type = "c", Access = "m" },
+        new() { Allow = true, Type = "b", Access = "m" },
+        Dev('c', 1, 3), Dev('c', 1, 5), Dev('c', 1, 7), Dev('c', 1, 8), Dev('c', 1, 9), Dev('c', 5, 0), Dev('c', 5, 1), Dev('c', 5, 2),
+        Dev('c', 10, 200), new() { Allow = true, Type = "c", Major = 136, Access = "rwm" },
+    ];
+
+    private static DeviceCgroup Dev(char type, long major, long minor, string access = "rwm") =>
+        new() { Allow = true, Type = type.ToString(), Major = major, Minor = minor, Access = access };
+
+    /// <param name="rootfs">the mounted root filesystem (to resolve the user in its /etc/passwd)</param>
+    public static Spec Build(Container c, string rootfs, string containerDir)
+    {
+        var hc = c.HostConfig;
+        var cfg = c.Config;
+        var user = UserResolver.Resolve(cfg.User, ReadIn(rootfs, "etc/passwd"), ReadIn(rootfs, "etc/group"));
+        var env = cfg.Env.ToList();
+        if (!env.Any(e => e.StartsWith("HOME=", StringComparison.Ordinal))) env.Add("HOME=" + user.Home);
+
+        var caps = Capabilities(hc);
+        var spec = new Spec
+        {
+            OciVersion = SpecVersion.Current,
+            Root = new Root { Path = "rootfs", Readonly = hc.ReadonlyRootfs },
+            Hostname = cfg.Hostname,
+            Process = new Oci.Runtime.Process
+            {
+                Terminal = cfg.Tty,
+                Args = ProcessConfig.Args(cfg.Entrypoint, cfg.Cmd),
+                Env = env,
+                Cwd = string.IsNullOrEmpty(cfg.WorkingDir) ? "/" : cfg.WorkingDir,
+                User = new User { Uid = user.Uid, Gid = user.Gid, AdditionalGids = user.AdditionalGids.Count > 0 ? user.AdditionalGids : null },
+                Capabilities = new Oci.Runtime.Capabilities
+                {
+                    Bounding = [.. caps], Effective = user.Uid == 0 ? [.. caps] : [], Permitted = user.Uid == 0 ? [.. caps] : [],
+                },
+                NoNewPrivileges = hc.SecurityOpt?.Any(o => o is "no-new-privileges" or "no-new-privileges:true" or "no-new-privileges=true") == true,
+                OomScoreAdj = hc.OomScoreAdj != 0 ? hc.OomScoreAdj : null,
+                Rlimits = hc.Ulimits is { Count: > 0 } u ? u.Select(l => new Rlimit { Type = "RLIMIT_" + l.Name.ToUpperInvariant(), Soft = (ulong)l.Soft, Hard = (ulong)l.Hard }).ToList() : null,
+            },
+            Mounts = Mounts(c, containerDir),
+            Linux = new Linux
+            {
+                CgroupsPath = "/quai/" + c.Id,
+                Namespaces = Namespaces(hc),
+                Resources = Resources(hc),
+                MaskedPaths = hc.Privileged ? null : [.. MaskedPaths],
+                ReadonlyPaths = hc.Privileged ? null : [.. ReadonlyPaths],
+                Sysctl = hc.Sysctls is { Count: > 0 } s ? new Dictionary<string, string>(s) : null,
+                Seccomp = Seccomp(hc, caps),
+                Devices = Devices(hc),
+            },
+        };
+        if (cfg.Tty) spec.Process.ConsoleSize = new ConsoleSize { Height = 24, Width = 80 };
+        return spec;
+    }
+
+    private static string? ReadIn(string rootfs, string rel)
+    {
+        // Only regular files directly inside the rootfs: a symlink could point outside.
+        var path = System.IO.Path.Combine(rootfs, rel);
+        try
+        {
+            var info = new FileInfo(path);
+            if (!info.Exists || info.LinkTarget is not null || info.Length > 4 << 20) return null;
+            return File.ReadAllText(path);
+        }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
+    }
+
+    public static List<string> Capabilities(HostConfig hc)
+    {
+        if (hc.Privileged) return Caps.Names.Take(Caps.LastCap + 1).ToList();
+        var set = new List<string>(Caps.DockerDefault);
+        static string Norm(string c) { c = c.ToUpperInvariant(); return c == "ALL" || c.StartsWith("CAP_", StringComparison.Ordinal) ? c : "CAP_" + c; }
+        var drop = (hc.CapDrop ?? []).Select(Norm).ToList();
+        var add = (hc.CapAdd ?? []).Select(Norm).ToList();
+        foreach (var name in drop.Concat(add))
+            if (name != "ALL" && !Caps.Names.Contains(name)) throw new EngineUsageException($"invalid capability \"{name}\": unknown capability");
+        if (drop.Contains("ALL")) set.Clear();
+        else set.RemoveAll(drop.Contains);
+        if (add.Contains("ALL")) set = Caps.Names.Take(Caps.LastCap + 1).ToList();
+        else foreach (var a in add) if (!set.Contains(a)) set.Add(a);
+        return set;
+    }
+
+    private static List<LinuxNamespace> Namespaces(HostConfig hc)
+    {
+        var list = new List<LinuxNamespace> { new() { Type = "mount" }, new() { Type = "uts" }, new() { Type = "pid" }, new() { Type = "ipc" } };
+        if (hc.NetworkMode != "host") list.Add(new() { Type = "network" });
+        return list;
+    }
+
+    private static Resources Resources(HostConfig hc)
+    {
+        var r = new Resources { Devices = hc.Privileged ? [new DeviceCgroup { Allow = true, Access = "rwm" }] : DefaultDeviceRules() };
+        if (hc.Memory > 0)
+        {
+            r.Memory = new MemoryResources { Limit = hc.Memory };
+            if (hc.MemorySwap != 0) r.Memory.Swap = hc.MemorySwap;
+        }
+        if (hc.NanoCpus > 0 || hc.CpuShares > 0)
+        {
+            r.Cpu = new CpuResources();
+            if (hc.CpuShares > 0) r.Cpu.Shares = (ulong)hc.CpuShares;
+            if (hc.NanoCpus > 0) { r.Cpu.Period = 100000; r.Cpu.Quota = hc.NanoCpus * 100000 / 1_000_000_000; }
+        }
+        if (hc.PidsLimit is > 0 and var p) r.Pids = new PidsResources { Limit = p };
+        if (!hc.Privileged)
+            foreach (var d in hc.Devices ?? [])
+                if (DeviceNode(d.PathOnHost) is { } node)
+                    r.Devices.Add(Dev(node.Type[0], node.Major, node.Minor, d.CgroupPermissions));
+        return r;
+    }
+
+    private static List<LinuxDevice>? Devices(HostConfig hc)
+    {
+        if (hc.Devices is not { Count: > 0 }) return null;
+        var list = new List<LinuxDevice>();
+        foreach (var d in hc.Devices)
+        {
+            var node = DeviceNode(d.PathOnHost) ?? throw new EngineUsageException($"error gathering device information while adding custom device \"{d.PathOnHost}\": no such file or directory");
+            node.Path = d.PathInContainer;
+            list.Add(node);
+        }
+        return list;
+    }
+
+    private static LinuxDevice? DeviceNode(string path)
+    {
+        if (Quai.Interop.Libc.FstatAt(-100 /* AT_FDCWD */, path, out var st, 0) < 0) return null;
+        var fmt = st.Mode & 0xF000;
+        var type = fmt == 0x2000 ? "c" : fmt == 0x6000 ? "b" : null;
+        if (type is null) return null;
+        var dev = st.Rdev;
+        long major = (long)(((dev >> 32) & 0xfffff000) | ((dev >> 8) & 0xfff));
+        long minor = (long)(((dev >> 12) & 0xffffff00) | (dev & 0xff));
+        return new LinuxDevice { Type = type, Path = path, Major = major, Minor = minor, FileMode = st.Mode & 0xFFF, Uid = st.Uid, Gid = st.Gid };
+    }
+
+    private static Seccomp? Seccomp(HostConfig hc, List<string> caps)
+    {
+        if (hc.Privileged) return null;
+        foreach (var opt in hc.SecurityOpt ?? [])
+        {
+            var (key, value) = SplitOpt(opt);
+            if (key != "seccomp") continue;
+            if (value == "unconfined") return null;
+            try
+            {
+                return System.Text.Json.JsonSerializer.Deserialize(File.ReadAllBytes(value), RuntimeJsonContext.Default.Seccomp);
+            }
+            catch (Exception e) when (e is IOException or System.Text.Json.JsonException)
+            {
+                throw new EngineUsageException($"opening seccomp profile ({value}) failed: {e.Message}");
+            }
+        }
+        return DefaultSeccompProfile.Create(caps);
+    }
+
+    public static (string Key, string Value) SplitOpt(string opt)
+    {
+        var i = opt.IndexOfAny(['=', ':']);
+        return i < 0 ? (opt, "") : (opt[..i], opt[(i + 1)..]);
+    }
+
+    private static List<OciMount> Mounts(Container c, string containerDir)
+    {
+        var hc = c.HostConfig;
+        var shm = hc.ShmSize > 0 ? hc.ShmSize : 64L * 1024 * 1024;
+        var list = new List<OciMount>
+        {
+            new() { Destination = "/proc", Type = "proc", Source = "proc", Options = ["nosuid", "noexec", "nodev"] },
+            new() { Destination = "/dev", Type = "tmpfs", Source = "tmpfs", Options = ["nosuid", "strictatime", "mode=755", "size=65536k"] },
+            new() { Destination = "/dev/pts", Type = "devpts", Source = "devpts", Options = ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"] },
+            new() { Destination = "/sys", Type = "sysfs", Source = "sysfs", Options = ["nosuid", "noexec", "nodev", hc.Privileged ? "rw" : "ro"] },
+            new() { Destination = "/sys/fs/cgroup", Type = "cgroup", Source = "cgroup", Options = ["nosuid", "noexec", "nodev", "relatime", hc.Privileged ? "rw" : "ro"] },
+            new() { Destination = "/dev/mqueue", Type = "mqueue", Source = "mqueue", Options = ["nosuid", "noexec", "nodev"] },
+            new() { Destination = "/dev/shm", Type = "tmpfs", Source = "shm", Options = ["nosuid", "noexec", "nodev", "mode=1777", $"size={shm}"] },
+        };
+        var userTargets = c.Mounts.Select(m => m.Destination).ToHashSet();
+        foreach (var (file, dest) in new[] { ("resolv.conf", "/etc/resolv.conf"), ("hostname", "/etc/hostname"), ("hosts", "/etc/hosts") })
+            if (!userTargets.Contains(dest))
+                list.Add(new() { Destination = dest, Type = "bind", Source = System.IO.Path.Combine(containerDir, file), Options = ["rbind", "rprivate"] });
+        foreach (var m in c.Mounts)
+        {
+            if (m.Type == "tmpfs")
+            {
+                var opts = new List<string> { "nosuid", "nodev", "noexec" };
+                if (m.Mode.Length > 0) opts = MergeTmpfsOptions(opts, m.Mode.Split(',', StringSplitOptions.RemoveEmptyEntries));
+                list.Add(new() { Destination = m.Destination, Type = "tmpfs", Source = "tmpfs", Options = opts });
+            }
+            else
+                list.Add(new() { Destination = m.Destination, Type = "bind", Source = m.Source, Options = ["rbind", m.RW ? "rw" : "ro", "rprivate"] });
+        }
+        return list;
+    }
+
+    private static List<string> MergeTmpfsOptions(List<string> defaults, IEnumerable<string> user)
+    {
+        var result = defaults.ToList();
+        foreach (var o in user)
+        {
+            var opposite = o switch { "exec" => "noexec", "noexec" => "exec", "suid" => "nosuid", "nosuid" => "suid", "dev" => "nodev", "nodev" => "dev", _ => null };
+            if (opposite is not null) result.Remove(opposite);
+            if (!result.Contains(o)) result.Add(o);
+        }
+        return result;
+    }
+}
