@@ -41,6 +41,8 @@ struct quai_exec_params {
     uint32_t seccomp_flags;
     int32_t first_cloexec_fd; /* every fd >= this becomes CLOEXEC (CVE-2024-21626) */
     int32_t listener_sock;    /* >= 0: send the seccomp notify fd over this socket */
+    const char *listener_msg; /* the containerProcessState JSON sent with it */
+    uint32_t listener_msg_len;
     int32_t last_cap;         /* highest capability the kernel knows */
     int32_t *failed_step;     /* out: which step failed */
 };
@@ -48,10 +50,10 @@ struct quai_exec_params {
 enum { STEP_CLOEXEC = 1, STEP_SECCOMP, STEP_BOUNDING, STEP_KEEPCAPS, STEP_SETGROUPS, STEP_SETGID,
        STEP_SETUID, STEP_CAPSET, STEP_AMBIENT, STEP_NNP, STEP_LISTENER, STEP_EXEC };
 
-static int send_fd(int sock, int fd)
+static int send_fd(int sock, int fd, const char *body, uint32_t len)
 {
     char dummy = 0;
-    struct iovec iov = { .iov_base = &dummy, .iov_len = 1 };
+    struct iovec iov = { .iov_base = len ? (void *)body : &dummy, .iov_len = len ? len : 1 };
     union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } u;
     memset(&u, 0, sizeof u);
     struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
@@ -73,7 +75,7 @@ static int load_seccomp(const struct quai_exec_params *p)
         return -1;
     if (p->seccomp_flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) {
         int lfd = (int)rc;
-        if (p->listener_sock >= 0 && send_fd(p->listener_sock, lfd) < 0)
+        if (p->listener_sock >= 0 && send_fd(p->listener_sock, lfd, p->listener_msg, p->listener_msg_len) < 0)
             return -2;
         close(lfd);
     }

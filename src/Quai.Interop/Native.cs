@@ -41,6 +41,8 @@ public static unsafe partial class Native
         public uint SeccompFlags;
         public int FirstCloexecFd;
         public int ListenerSock;
+        public byte* ListenerMsg;
+        public uint ListenerMsgLen;
         public int LastCap;
         public int* FailedStep;
     }

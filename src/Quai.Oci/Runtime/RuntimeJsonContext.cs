@@ -9,6 +9,7 @@ namespace Quai.Oci.Runtime;
     AllowTrailingCommas = true)]
 [JsonSerializable(typeof(Spec))]
 [JsonSerializable(typeof(State))]
+[JsonSerializable(typeof(ContainerProcessState))]
 [JsonSerializable(typeof(List<State>))]
 [JsonSerializable(typeof(Process))]
 [JsonSerializable(typeof(Resources))]

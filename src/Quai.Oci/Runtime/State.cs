@@ -17,6 +17,17 @@ public sealed class State
     [JsonPropertyName("annotations")] public Dictionary<string, string>? Annotations { get; set; }
 }
 
+/// <summary>What the runtime sends to a seccomp notify listener (linux.seccomp.listenerPath)
+/// together with the listener fd (runtime-spec config-linux.md, "containerProcessState").</summary>
+public sealed class ContainerProcessState
+{
+    [JsonPropertyName("ociVersion")] public string OciVersion { get; set; } = SpecVersion.Current;
+    [JsonPropertyName("fds")] public List<string> Fds { get; set; } = ["seccompFd"];
+    [JsonPropertyName("pid")] public int Pid { get; set; }
+    [JsonPropertyName("metadata")] public string? Metadata { get; set; }
+    [JsonPropertyName("state")] public State State { get; set; } = new();
+}
+
 public static class SpecVersion
 {
     public const string Current = "1.2.0";

@@ -50,11 +50,13 @@ public sealed partial class ContainerRuntime
             join.Add((ns.Type, $"/proc/{record.InitPid}/ns/{NamespaceType.ProcName(ns.Type)}"));
         var console = options.ConsoleSocketFd >= 0 ? options.ConsoleSocketFd
             : options.ConsoleSocket is { } cs ? ConsoleSocket.Connect(cs) : -1;
+        var listener = seccomp?.UsesNotify == true ? ConsoleSocket.Connect(spec.Linux!.Seccomp!.ListenerPath!) : -1;
         try
         {
             var pid = InitLauncher.Launch(new InitLauncher.Request
             {
                 Config = config, Cgroups = cgroups, Join = join, New = [], ConsoleSocketFd = console,
+                SeccompListenerFd = listener,
             });
             if (options.PidFile is { } pf) WritePidFile(pf, pid);
             return pid;
@@ -62,6 +64,7 @@ public sealed partial class ContainerRuntime
         finally
         {
             if (console >= 0 && options.ConsoleSocketFd < 0) Libc.Close(console);
+            if (listener >= 0) Libc.Close(listener);
         }
     }
 

@@ -45,7 +45,15 @@ public sealed partial class ContainerRuntime(string root, Action<string>? warn =
             return JsonSerializer.Deserialize(bytes, RuntimeJsonContext.Default.Spec)
                    ?? throw new RuntimeException($"{path}: empty configuration");
         }
-        catch (JsonException e) { throw new RuntimeException($"parse {path}: {e.Message}"); }
+        catch (JsonException e) { throw new RuntimeException($"parse {path}: {DescribeJsonError(e)}"); }
+    }
+
+    /// <summary>What is wrong with a JSON document, and where. The exception's own text is a bare
+    /// resource key in this trimmed build (UseSystemResourceKeys).</summary>
+    public static string DescribeJsonError(JsonException e)
+    {
+        var what = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "malformed JSON" : $"malformed JSON or a value of the wrong type at {e.Path}";
+        return e.LineNumber is { } line ? $"{what} (line {line + 1}, byte {e.BytePositionInLine + 1})" : what;
     }
 
     /// <summary>`create`: sets the container up and leaves its init waiting for `start`.</summary>
@@ -65,7 +73,7 @@ public sealed partial class ContainerRuntime(string root, Action<string>? warn =
 
         var dir = Store.CreateDir(id);
         ICgroupManager? cgroups = null;
-        int fifo = -1, console = -1;
+        int fifo = -1, console = -1, listener = -1;
         var initPid = 0;
         try
         {
@@ -83,6 +91,7 @@ public sealed partial class ContainerRuntime(string root, Action<string>? warn =
 
             console = options.ConsoleSocketFd >= 0 ? options.ConsoleSocketFd
                 : options.ConsoleSocket is { } cs ? ConsoleSocket.Connect(cs) : -1;
+            if (seccomp?.UsesNotify == true) listener = ConsoleSocket.Connect(spec.Linux!.Seccomp!.ListenerPath!);
             var record = new ContainerRecord
             {
                 Id = id, Bundle = bundle, Rootfs = rootfs, Created = DateTime.UtcNow, Rootless = Rootless,
@@ -100,6 +109,7 @@ public sealed partial class ContainerRuntime(string root, Action<string>? warn =
                 New = (spec.Linux?.Namespaces ?? []).Where(n => string.IsNullOrEmpty(n.Path)).Select(n => n.Type).ToList(),
                 FifoFd = fifo,
                 ConsoleSocketFd = console,
+                SeccompListenerFd = listener,
                 ParentHooks = hasParentHooks ? pid =>
                 {
                     var state = HookState(record, pid, "created");
@@ -123,6 +133,7 @@ public sealed partial class ContainerRuntime(string root, Action<string>? warn =
         finally
         {
             if (fifo >= 0) Libc.Close(fifo);
+            if (listener >= 0) Libc.Close(listener);
             if (console >= 0 && options.ConsoleSocketFd < 0) Libc.Close(console);
         }
     }

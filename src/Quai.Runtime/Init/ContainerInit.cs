@@ -209,8 +209,14 @@ public static unsafe class ContainerInit
         var groups = process.User.AdditionalGids?.ToArray() ?? [];
         var filter = config.SeccompProgram;
         var failed = 0;
+        var listenerMsg = config.SeccompListenerFd < 0 ? [] : JsonSerializer.SerializeToUtf8Bytes(new ContainerProcessState
+        {
+            Pid = config.HostPid, Metadata = config.Spec.Linux?.Seccomp?.ListenerMetadata,
+            State = HookState(config, config.IsExec ? "running" : "creating"),
+        }, RuntimeJsonContext.Default.ContainerProcessState);
         fixed (uint* g = groups)
         fixed (ulong* f = filter)
+        fixed (byte* lm = listenerMsg)
         {
             var p = new Native.ExecParams
             {
@@ -224,6 +230,7 @@ public static unsafe class ContainerInit
                 NoNewPrivs = process.NoNewPrivileges ? 1 : 0,
                 Filter = filter is null ? null : f, FilterLen = (uint)(filter?.Length ?? 0), SeccompFlags = config.SeccompFlags,
                 FirstCloexecFd = 3 + config.PreserveFds, ListenerSock = config.SeccompListenerFd,
+                ListenerMsg = lm, ListenerMsgLen = (uint)listenerMsg.Length,
                 LastCap = config.LastCap, FailedStep = &failed,
             };
             var rc = Native.ExecFinal(&p);
