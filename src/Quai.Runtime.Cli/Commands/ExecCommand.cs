@@ -43,7 +43,7 @@ public static class ExecCommand
             {
                 var bytes = file == "-" ? ReadStdin() : File.ReadAllBytes(file);
                 try { proc = JsonSerializer.Deserialize(bytes, RuntimeJsonContext.Default.Process) ?? throw new InvalidDataException("empty"); }
-                catch (JsonException e) { throw new RuntimeException($"parse process {file}: {e.Message}"); }
+                catch (JsonException e) { throw new RuntimeException($"parse process {file}: {ContainerRuntime.DescribeJsonError(e)}"); }
             }
             else
             {

@@ -36,7 +36,7 @@ public static class UpdateCommand
             {
                 var bytes = file == "-" ? ReadAll(Console.OpenStandardInput()) : File.ReadAllBytes(file);
                 try { r = JsonSerializer.Deserialize(bytes, RuntimeJsonContext.Default.Resources) ?? new Resources(); }
-                catch (JsonException e) { throw new Containers.RuntimeException($"decode resources {file}: {e.Message}"); }
+                catch (JsonException e) { throw new Containers.RuntimeException($"decode resources {file}: {Containers.ContainerRuntime.DescribeJsonError(e)}"); }
             }
             else r = new Resources();
             MemoryResources Mem() => r.Memory ??= new MemoryResources();
