@@ -21,6 +21,19 @@ public sealed class BadInputTests
         var r = b.Cmd("create", "--bundle", b.Dir, b.Id);
         Assert.Equal(1, r.Exit);
         Assert.Contains("config.json", r.Err);
+        Assert.Contains("malformed JSON", r.Err);
+        Assert.Contains("line 1", r.Err);
+        AssertNothingLeft(b);
+    }
+
+    [Fact]
+    public void Config_value_of_the_wrong_type()
+    {
+        using var b = new Bundle("true");
+        b.Process["terminal"] = "yes";
+        var r = b.Create();
+        Assert.Equal(1, r.Exit);
+        Assert.Contains("$.process.terminal", r.Err);
         AssertNothingLeft(b);
     }
 
