@@ -28,8 +28,16 @@ public sealed partial class ImageStore
     public PreparedRootfs PrepareRootfs(string containerId, string imageNameOrId)
     {
         var image = Resolve(imageNameOrId);
-        var mounts = Snapshotter.Prepare(ContainerKey(containerId), image.TopChain, image.Id);
-        return new PreparedRootfs(ContainerKey(containerId), image, mounts);
+        try
+        {
+            var mounts = Snapshotter.Prepare(ContainerKey(containerId), image.TopChain, image.Id);
+            return new PreparedRootfs(ContainerKey(containerId), image, mounts);
+        }
+        catch (SnapshotNotFoundException)
+        {
+            // The image was removed (and its layers collected) between the lookup and the prepare.
+            throw new ImageNotFoundException(DisplayName(imageNameOrId));
+        }
     }
 
     /// <summary>The mounts of an existing container rootfs (after a restart of the engine).</summary>

@@ -62,7 +62,6 @@ public sealed class ConcurrencyTests : IDisposable
             {
                 try { return user.PrepareRootfs(key, "race:1") is not null; }
                 catch (ImageNotFoundException) { return false; }
-                catch (Snapshots.SnapshotNotFoundException) { return false; }
             });
             var rmi = Task.Run(() => remover.Remove("race:1", force: true));
             await Task.WhenAll(use, rmi);
