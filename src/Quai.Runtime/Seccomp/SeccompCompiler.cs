@@ -21,7 +21,10 @@ namespace Quai.Runtime.Seccomp;
 /// conditional rules, and the first unconditional rule wins (libseccomp's rule database does the same).
 /// A conditional rule whose conditions equal, or are a prefix of, an earlier rule's with a different action is
 /// an error (libseccomp returns EEXIST and runc fails). Overlapping conditional rules on different arguments with
-/// different actions are checked in config order; libseccomp orders them by its internal tree instead.</item>
+/// different actions are checked in config order; libseccomp orders them by its internal tree instead, and
+/// (2.5.4, found by differential testing) can even mis-merge same-action rules using SCMP_CMP_NE, e.g.
+/// LOG(a0 != 1 &amp;&amp; (a2 &amp; 2) == 2) | LOG(a0 != 2 &amp;&amp; a1 == 2) also logs (1, 0, 2). We keep the plain
+/// "AND within a rule, OR across rules" meaning.</item>
 /// <item>Arguments are compared as 64-bit unsigned values (high and low word) on x86_64; on i386 and x32 only
 /// the low 32 bits are compared (values truncated), as libseccomp does for its 32-bit ABIs.</item>
 /// <item>Like runc's patchbpf, when the default action is not permissive (ALLOW/LOG/TRACE), syscall numbers
