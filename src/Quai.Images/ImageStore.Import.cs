@@ -24,7 +24,11 @@ public sealed partial class ImageStore
     {
         var containerConfig = new ContainerConfig();
         ConfigChanges.Apply(containerConfig, options.Changes);
-        using var lease = new Lease(Metadata);
+        return CleanupOnFailure(lease => ImportWith(lease, rootfsTar, options, containerConfig));
+    }
+
+    private ImageRecord ImportWith(Lease lease, Stream rootfsTar, ImportOptions options, ContainerConfig containerConfig)
+    {
         using var raw = LayerCompression.Decompress(rootfsTar, out _);
         var (diffId, size) = Content.Ingest(raw, null, null, "import", d => lease.Add(Lease.Blob, d.ToString()));
         var platform = options.Platform ?? Platform.Host();

@@ -50,6 +50,8 @@ public sealed class CliEndToEndTests : IDisposable
         Quai("tag", "bb:e2e", "localhost:5000/x/bb:v1").Ok();
         Assert.Equal(2, Quai("images", "-q", "--no-trunc").Ok().Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
         Assert.Equal("localhost:5000/x/bb:v1", Quai("images", "--filter", "reference=localhost:5000/*/*", "--format", "{{.Repository}}:{{.Tag}}").Ok().Stdout.Trim());
+        Assert.Equal("bb:e2e", Quai("images", "docker.io/library/bb", "--format", "{{.Repository}}:{{.Tag}}").Ok().Stdout.Trim());
+        Assert.Equal("", Quai("images", "bb:other", "-q").Ok().Stdout.Trim());
         Assert.Equal(id, Quai("image", "inspect", "--format", "{{.Id}}", "bb:e2e").Ok().Stdout.Trim());
         Assert.Equal("[sh]", Quai("image", "inspect", "-f", "{{.Config.Cmd}}", id[7..19]).Ok().Stdout.Trim());
         Assert.Contains("\"RepoTags\": [", Quai("image", "inspect", "bb:e2e").Ok().Stdout);

@@ -111,7 +111,21 @@ internal static class ImageFilter
         return result;
     }
 
-    public static Predicate ReferenceMatch(string pattern) => (row, _) =>
+    public static Predicate ReferenceMatch(string pattern)
+    {
+        // A plain name ("busybox", "docker.io/library/busybox:1.36") matches like Docker: normalised, exact.
+        if (pattern.IndexOfAny(['*', '?', '[']) < 0)
+        {
+            Reference? wanted = null;
+            try { wanted = Reference.ParseNormalized(pattern); } catch (FormatException) { }
+            if (wanted is not null)
+                return (row, _) => row.Repository != "<none>" && Reference.ParseNormalized(row.Repository).Repository == wanted.Repository
+                    && (wanted.Tag is null || wanted.Tag == row.Tag);
+        }
+        return GlobMatch(pattern);
+    }
+
+    private static Predicate GlobMatch(string pattern) => (row, _) =>
     {
         if (row.Repository == "<none>") return false;
         var withTag = row.Repository + ":" + row.Tag;
