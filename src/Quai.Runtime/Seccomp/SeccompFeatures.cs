@@ -15,8 +15,8 @@ public static class SeccompFeatures
     ];
 
     /// <summary>
-    /// Architectures with a syscall table (x86 family). Other libseccomp names are accepted by the compiler but
-    /// only get an arch check that falls through to the bad-arch action (see <see cref="SeccompCompiler"/>).
+    /// Architectures with a syscall table (x86 family). Other libseccomp names are accepted by the compiler, but
+    /// get no dispatch block, so their syscalls hit the bad-arch action (see <see cref="SeccompCompiler"/>).
     /// </summary>
     public static IReadOnlyList<string> Architectures { get; } =
     [
