@@ -28,9 +28,9 @@ public sealed class ConfigTests
         Assert.Contains("/proc/timer_list", files);
         Assert.NotEmpty(File.ReadAllText("/proc/timer_list"));
         Assert.NotEmpty(Directory.EnumerateFileSystemEntries("/sys/firmware"));
-        using var b = new Bundle("sh", "-c", string.Concat(files.Select(f => $"head -c 100 {f} | wc -c; ")) + "ls -A /sys/firmware | wc -l");
+        using var b = new Bundle("sh", "-c", string.Concat(files.Select(f => $"head -c 100 {f} | wc -c; ")) + "ls -A /sys/firmware | wc -l; touch /sys/firmware/x 2>/dev/null || echo ro");
         var r = b.Run().Ok();
-        Assert.Equal(Enumerable.Repeat("0", files.Count + 1), Lines(r).Select(l => l.Trim()));
+        Assert.Equal([.. Enumerable.Repeat("0", files.Count + 1), "ro"], Lines(r).Select(l => l.Trim()));
     }
 
     [Fact]
@@ -168,6 +168,27 @@ public sealed class ConfigTests
         var inside = double.Parse(r.Out.Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
         var after = double.Parse(File.ReadAllText("/proc/uptime").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
         Assert.InRange(inside, before + offset - 1, after + offset + 1);
+    }
+
+    [Fact]
+    public void Default_devices_and_links()
+    {
+        using var b = new Bundle("sh", "-c",
+            "for d in null zero full random urandom tty; do stat -c '%n %t:%T' /dev/$d; done; readlink /dev/ptmx; readlink /dev/fd; readlink /dev/stdin; echo x > /dev/null && echo null-ok");
+        var r = b.Run().Ok();
+        Assert.Equal(["/dev/null 1:3", "/dev/zero 1:5", "/dev/full 1:7", "/dev/random 1:8", "/dev/urandom 1:9", "/dev/tty 5:0",
+            "pts/ptmx", "/proc/self/fd", "/proc/self/fd/0", "null-ok"], Lines(r));
+    }
+
+    [Fact]
+    public void No_pivot_still_jails_the_process_in_the_rootfs()
+    {
+        using var b = new Bundle("sh", "-c", "ls /; test -e /bin/busybox && echo jailed");
+        File.WriteAllText(Path.Combine(b.Rootfs, "root-marker"), "");
+        var r = b.Run("--no-pivot").Ok();
+        Assert.Contains("root-marker", r.Out);
+        Assert.Contains("jailed", r.Out);
+        Assert.DoesNotContain("work", r.Out.Split('\n'));
     }
 
     [Fact]
