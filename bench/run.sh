@@ -9,8 +9,10 @@ HERE=$(cd "$(dirname "$0")/.." && pwd)
 QUAI=${QUAI_BIN:-$HERE/out/bin/quai}
 WORK=$(mktemp -d /tmp/quai-bench.XXXXXX)
 export QUAI_ROOT=$WORK/root
-PODMAN=(podman --cgroup-manager=cgroupfs --events-backend=file)
-PODMAN_RUN=(--rm --network none --ulimit nofile=1024:1024)
+# This host: no CAP_SYS_RESOURCE (explicit, lower nofile/nproc limits) and a cgroup v1 hybrid
+# layout that podman's default crun 1.8 refuses ("cgroups in hybrid mode not supported"): runc.
+PODMAN=(podman --cgroup-manager=cgroupfs --events-backend=file --runtime runc)
+PODMAN_RUN=(--rm --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
 cleanup() {
   "$QUAI" rm -f bench-rss >/dev/null 2>&1 || true
   command -v podman >/dev/null && "${PODMAN[@]}" rm -f bench-rss >/dev/null 2>&1 || true
@@ -52,7 +54,7 @@ if command -v podman >/dev/null; then
   P=$(ms "${PODMAN[@]}" run "${PODMAN_RUN[@]}" localhost/quai-bench true)
   echo "podman run --rm --network none true: median ${P} ms (N=$N)"
   awk -v q="$Q" -v p="$P" 'BEGIN {printf "ratio podman/quai: %.1fx\n", p/q}'
-  "${PODMAN[@]}" run -d --name bench-rss --network none --ulimit nofile=1024:1024 localhost/quai-bench sleep 60 >/dev/null
+  "${PODMAN[@]}" run -d --name bench-rss --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 localhost/quai-bench sleep 60 >/dev/null
   CON=$(pgrep -f "conmon.*bench-rss" | head -1 || true)
   if [ -z "$CON" ]; then CON=$(pgrep -n conmon || true); fi
   [ -n "$CON" ] && echo "podman conmon RSS: $(rss "$CON") kB (pid $CON)"

@@ -87,12 +87,15 @@ public sealed partial class ContainerEngine
             }
             log = Libc.Open(Path.Combine(Store.Dir(id), "monitor.log"), O.WRONLY | O.CREAT | O.APPEND | O.CLOEXEC, 0x180);
             var env = Environment.GetEnvironmentVariables().Keys.Cast<string>()
-                .Where(k => k is "PATH" or "QUAI_ROOT" or "QUAI_SNAPSHOTTER" || k.StartsWith("DOTNET_", StringComparison.Ordinal))
+                .Where(k => k is "PATH" or "QUAI_ROOT" or "QUAI_SNAPSHOTTER" or "QUAI_TIMING" || k.StartsWith("DOTNET_", StringComparison.Ordinal))
                 .Select(k => k + "=" + Environment.GetEnvironmentVariable(k)).ToList();
             // A small monitor: conserve memory, no server GC, a small gen0 budget.
-            env.Add("DOTNET_GCgen0size=0x80000");
-            env.Add("DOTNET_GCConserveMemory=9");
-            env.Add("DOTNET_GCHeapHardLimit=0x4000000");
+            if (Environment.GetEnvironmentVariable("QUAI_MONITOR_DEFAULT_GC") != "1")
+            {
+                env.Add("DOTNET_GCgen0size=0x80000");
+                env.Add("DOTNET_GCConserveMemory=9");
+                env.Add("DOTNET_GCHeapHardLimit=0x4000000");
+            }
             var pid = ProcessSpawner.Spawn(MonitorExecutable, ["quai", "container-monitor", Root, id, waitForAttach ? "attach" : "detach"],
                 env, [(devnull, 0), (sync[1], 1), (log, 2)]);
             Libc.Close(sync[1]);

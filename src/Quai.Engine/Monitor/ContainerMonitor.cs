@@ -36,6 +36,14 @@ public sealed unsafe class ContainerMonitor
     private int _stdinFd = -1;
     private bool _syncOpen = true;
     private readonly List<Thread> _pumps = [];
+    private static readonly bool Timing = Environment.GetEnvironmentVariable("QUAI_TIMING") == "1";
+    private static readonly long T0 = Environment.TickCount64;
+
+    /// <summary>QUAI_TIMING=1: phase timestamps in monitor.log.</summary>
+    public static void Mark(string what, string who = "monitor")
+    {
+        if (Timing) Console.Error.WriteLine($"{DateTime.UtcNow:HH:mm:ss.ffffff} +{Environment.TickCount64 - T0}ms {who}: {what}");
+    }
 
     private ContainerMonitor(string root, string id, bool waitForAttach)
     {
@@ -79,6 +87,7 @@ public sealed unsafe class ContainerMonitor
 
     private int Run()
     {
+        Mark("main");
         var store = _engine.Store;
         var self = Environment.ProcessId;
         var c = store.Update(_id, x => { x.Quai.MonitorPid = self; x.Quai.MonitorStartTime = ProcStat.Read(self)?.StartTime ?? 0; });
@@ -88,6 +97,7 @@ public sealed unsafe class ContainerMonitor
         using var listener = AttachProtocol.Listen(_dir);
         new Thread(() => AcceptLoop(listener)) { IsBackground = true, Name = "attach" }.Start();
 
+        Mark("listening");
         var policy = new RestartManager(c.HostConfig.RestartPolicy.Name, c.HostConfig.RestartPolicy.MaximumRetryCount);
         var first = true;
         int exitCode;
@@ -114,6 +124,7 @@ public sealed unsafe class ContainerMonitor
                 exitCode = failCode;
                 break;
             }
+            Mark("started");
             if (first) { Sync($"started {initPid}"); CloseSync(); }
             first = false;
             var startedAt = DateTime.UtcNow;
@@ -126,6 +137,7 @@ public sealed unsafe class ContainerMonitor
             }
             var status = WaitInit(initPid);
             exitCode = ProcessSpawner.ExitCode(status);
+            Mark("init exited");
             healthStop.Cancel();
             health?.Join(TimeSpan.FromSeconds(5));
             ulong oom = 0;
@@ -136,6 +148,7 @@ public sealed unsafe class ContainerMonitor
             CloseStdin();
             _log.Flush();
             try { _engine.UnmountRootfs(_id); } catch (Exception e) { Console.Error.WriteLine($"unmount: {e.Message}"); }
+            Mark("cleaned up");
 
             c = store.Load(_id);
             var delay = policy.ShouldRestart(exitCode, c.Quai.StopRequested, c.RestartCount, DateTime.UtcNow - startedAt);
@@ -177,6 +190,7 @@ public sealed unsafe class ContainerMonitor
         {
             try { _engine.RemoveStopped(c, volumes: true); }
             catch (Exception e) { Console.Error.WriteLine($"auto-remove: {e}"); }
+            Mark("removed");
         }
         else File.Delete(Path.Combine(_dir, "attach.sock"));
         _engine.Dispose();
@@ -189,9 +203,11 @@ public sealed unsafe class ContainerMonitor
     {
         var c = _engine.Store.Load(_id);
         _engine.MountRootfs(c);
+        Mark("rootfs mounted");
         var bundle = _engine.BundleDir(_id);
         var spec = SpecBuilder.Build(c, _engine.RootfsDir(_id), _dir);
         File.WriteAllBytes(Path.Combine(bundle, "config.json"), JsonSerializer.SerializeToUtf8Bytes(spec, RuntimeJsonContext.Default.Spec));
+        Mark("bundle written");
 
         var tty = c.Config.Tty;
         int[]? stdout = null, stderr = null, stdin = null, console = null;
@@ -220,6 +236,7 @@ public sealed unsafe class ContainerMonitor
                     Libc.Dup2(stdout?[1] ?? devnull, 1);
                     Libc.Dup2(stderr?[1] ?? devnull, 2);
                     record = _engine.Runtime.Create(_id, new ContainerRuntime.CreateOptions { Bundle = bundle, ConsoleSocketFd = console?[1] ?? -1 });
+                    Mark("runtime created");
                 }
                 finally
                 {
@@ -245,7 +262,9 @@ public sealed unsafe class ContainerMonitor
                 Sync("created");
                 _firstClient.Wait(TimeSpan.FromSeconds(60));
             }
+            Mark("attached");
             _engine.Runtime.Start(_id);
+            Mark("runtime started");
             var pid = record.InitPid;
             _engine.Store.Update(_id, x =>
             {

@@ -40,6 +40,7 @@ public static class RunCommand
                     // docker run/create: every error before the container exists is 125
                     return EngineCli.Daemon(cli, e.Message, 125);
                 }
+                Quai.Engine.Monitor.ContainerMonitor.Mark("created", "cli");
                 if (!run) { cli.Out.WriteLine(c.Id); return 0; }
                 if (isDetach)
                 {
@@ -80,8 +81,11 @@ public static class RunCommand
             WaitRemoved(engine, id, autoRemove);
             return EngineCli.Daemon(cli, e.Message, e.ExitCode);
         }
+        Quai.Engine.Monitor.ContainerMonitor.Mark("started", "cli");
         var code = AttachClient.Stream(engine, id, s, stdin, tty);
+        Quai.Engine.Monitor.ContainerMonitor.Mark("exit code received", "cli");
         WaitRemoved(engine, id, autoRemove);
+        Quai.Engine.Monitor.ContainerMonitor.Mark("removed", "cli");
         return code;
     }
 
