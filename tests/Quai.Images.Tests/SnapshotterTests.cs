@@ -80,6 +80,26 @@ public abstract class SnapshotterTests : IDisposable
     }
 
     [Fact]
+    public void Replaced_directory_diff_replays_to_the_same_tree()
+    {
+        var l1 = Layer("base2", null, new TarBuilder().File("d/old1", "1").File("d/old2", "2").File("d/sub/x", "x").Bytes());
+        S.Prepare("work2", l1);
+        S.WithWritableView("work2", root =>
+        {
+            Directory.Delete(Path.Combine(root, "d"), recursive: true);
+            Directory.CreateDirectory(Path.Combine(root, "d"));
+            File.WriteAllText(Path.Combine(root, "d/new"), "n");
+            return 0;
+        });
+        var ms = new MemoryStream();
+        S.WriteDiff("work2", ms);
+        var replay = Layer("replay2", l1, ms.ToArray());
+        var files = WithMounted(replay, root => Directory.GetFileSystemEntries(Path.Combine(root, "d"), "*", SearchOption.AllDirectories)
+            .Select(p => Path.GetRelativePath(root, p)).Order().ToArray());
+        Assert.Equal(new[] { "d/new" }, files);
+    }
+
+    [Fact]
     public void Many_layers_mount_despite_the_option_length_limit()
     {
         string? parent = null;
