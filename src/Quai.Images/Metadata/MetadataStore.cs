@@ -43,6 +43,8 @@ public sealed partial class MetadataStore : IDisposable
 
     private void Migrate()
     {
+        // Read first: commands that only read must not queue behind a writer to learn the schema is current.
+        if (Convert.ToInt32(Scalar("PRAGMA user_version"), CultureInfo.InvariantCulture) == SchemaVersion) return;
         using var tx = _db.BeginTransaction();
         var version = Convert.ToInt32(Scalar("PRAGMA user_version", tx), CultureInfo.InvariantCulture);
         if (version > SchemaVersion)
