@@ -389,7 +389,20 @@ public sealed partial class ContainerRuntime(string root, Action<string>? warn =
     {
         var full = Path.GetFullPath(path);
         var tmp = Path.Combine(Path.GetDirectoryName(full)!, "." + Path.GetFileName(full));
-        File.WriteAllText(tmp, pid.ToString());
-        File.Move(tmp, full, overwrite: true);
+        try
+        {
+            File.WriteAllText(tmp, pid.ToString());
+            File.Move(tmp, full, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // the exception's text is a bare resource key in this trimmed build
+            var why = e switch
+            {
+                DirectoryNotFoundException => "no such directory", FileNotFoundException => "no such file",
+                UnauthorizedAccessException => "permission denied", _ => e.GetType().Name,
+            };
+            throw new RuntimeException($"write pid file {full}: {why}");
+        }
     }
 }
