@@ -104,6 +104,22 @@ public sealed class BadInputTests
     }
 
     [Fact]
+    public void Pid_file_in_a_missing_directory_fails_create_and_leaves_nothing()
+    {
+        using var b = new Bundle("sleep", "60");
+        var r = b.Create(null, "--pid-file", Path.Combine(b.Dir, "no-such-dir", "pid"));
+        Assert.Equal(1, r.Exit);
+        Assert.Contains("pid file", r.Err);
+        Assert.Contains("no-such-dir", r.Err);
+        AssertNothingLeft(b);
+        Assert.DoesNotContain(Directory.EnumerateDirectories("/proc"), d =>
+        {
+            try { return File.ReadAllText(Path.Combine(d, "cgroup")).Contains(b.CgroupsPath); }
+            catch (IOException) { return false; }
+        });
+    }
+
+    [Fact]
     public void Unknown_container_for_every_verb()
     {
         var root = Path.Combine(Rt.Scratch, "none-" + Guid.NewGuid().ToString("N")[..8]);
