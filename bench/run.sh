@@ -41,11 +41,11 @@ ms() { # median of N runs of "$@" in milliseconds
 Q=$(ms "$QUAI" run --rm quai-bench true)
 echo "quai   run --rm true: median ${Q} ms (N=$N)"
 
-rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+rss() { awk '/^Rss:/ {r=$2} /^Pss:/ {p=$2} END {printf "%s kB (PSS %s kB)", r, p}' "/proc/$1/smaps_rollup"; }
 "$QUAI" run -d --name bench-rss quai-bench sleep 60 >/dev/null
 MON=$("$QUAI" inspect -f '{{.Quai.MonitorPid}}' bench-rss)
 QRSS=$(rss "$MON")
-echo "quai   monitor RSS: ${QRSS} kB (pid $MON)"
+echo "quai   monitor RSS: ${QRSS} (pid $MON)"
 "$QUAI" rm -f bench-rss >/dev/null
 
 if command -v podman >/dev/null; then
@@ -57,8 +57,8 @@ if command -v podman >/dev/null; then
   "${PODMAN[@]}" run -d --name bench-rss --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 localhost/quai-bench sleep 60 >/dev/null
   CON=$(pgrep -f "conmon.*bench-rss" | head -1 || true)
   if [ -z "$CON" ]; then CON=$(pgrep -n conmon || true); fi
-  [ -n "$CON" ] && echo "podman conmon RSS: $(rss "$CON") kB (pid $CON)"
-  "${PODMAN[@]}" rm -f bench-rss >/dev/null
+  [ -n "$CON" ] && echo "podman conmon RSS: $(rss "$CON") (pid $CON)"
+  "${PODMAN[@]}" rm -f -t 0 bench-rss >/dev/null
   "${PODMAN[@]}" rmi localhost/quai-bench:latest >/dev/null || true
 else
   echo "podman not installed: quai numbers only"

@@ -141,7 +141,12 @@ public sealed unsafe class ContainerMonitor
             healthStop.Cancel();
             health?.Join(TimeSpan.FromSeconds(5));
             ulong oom = 0;
-            try { _engine.Runtime.Stats(_id, out oom); } catch (Exception) { }
+            try
+            {
+                var paths = _engine.Runtime.Store.Load(_id).CgroupPaths;
+                if (paths.Count > 0) oom = Quai.Runtime.Cgroups.CgroupManagerFactory.Load(paths).OomKillCount();
+            }
+            catch (Exception) { }
             try { _engine.Runtime.Delete(_id, force: true); } catch (Exception e) { Console.Error.WriteLine($"delete: {e.Message}"); }
             foreach (var p in _pumps) p.Join(TimeSpan.FromSeconds(2));
             _pumps.Clear();
@@ -260,7 +265,10 @@ public sealed unsafe class ContainerMonitor
             if (first && _waitForAttach)
             {
                 Sync("created");
-                _firstClient.Wait(TimeSpan.FromSeconds(60));
+                // the CLI connects at once; give up after a minute, or when rm -f/stop asks
+                var deadline = Environment.TickCount64 + 60_000;
+                while (!_firstClient.Wait(100) && Environment.TickCount64 < deadline)
+                    if (_engine.Store.Load(_id).Quai.StopRequested) throw new ContainerStartException("container stopped before it was attached", 125);
             }
             Mark("attached");
             _engine.Runtime.Start(_id);

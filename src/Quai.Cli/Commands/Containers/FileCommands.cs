@@ -149,7 +149,15 @@ public static class FileCommands
                 }
             }
             if (Directory.Exists(upper)) Walk(upper, "");
-            foreach (var (path, kind) in changes.OrderBy(x => x.Path, StringComparer.Ordinal)) cli.Out.WriteLine($"{kind} {path}");
+            // What the runtime creates as mount points (Docker keeps them in a hidden init layer).
+            static bool Artifact(string p) => p is "/dev" or "/proc" or "/sys" or "/etc/hostname" or "/etc/hosts" or "/etc/resolv.conf"
+                || p.StartsWith("/dev/", StringComparison.Ordinal) || p.StartsWith("/proc/", StringComparison.Ordinal) || p.StartsWith("/sys/", StringComparison.Ordinal);
+            var kept = changes.Where(x => !Artifact(x.Path)).ToList();
+            // a directory copied up only because of those artifacts is not a change
+            kept = kept.Where(x => x.Kind != 'C' || !Directory.Exists(Path.Combine(upper, x.Path.TrimStart('/')))
+                || kept.Any(y => y.Path.StartsWith(x.Path + "/", StringComparison.Ordinal))
+                || !changes.Any(y => y.Path.StartsWith(x.Path + "/", StringComparison.Ordinal))).ToList();
+            foreach (var (path, kind) in kept.OrderBy(x => x.Path, StringComparer.Ordinal)) cli.Out.WriteLine($"{kind} {path}");
             return 0;
         }));
         return cmd;
