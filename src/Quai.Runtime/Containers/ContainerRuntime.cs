@@ -206,13 +206,25 @@ public sealed partial class ContainerRuntime(string root, Action<string>? warn =
             if (e == Errno.ENXIO) throw new RuntimeException("cannot start a container that has stopped");
             throw new ErrnoException($"open {fifoPath}", e);
         }
+        File.Delete(fifoPath);
         unsafe
         {
             byte zero = (byte)'0';
             Libc.Write(fd, &zero, 1);
+            // The init keeps its (close-on-exec) read end open until execve: when the last reader
+            // is gone the write end reports POLLERR. Returning only then means a signal sent after
+            // `start` reaches the user's process, not the runtime's init.
+            var pfd = new Libc.PollFd { Fd = fd, Events = 0 };
+            var deadline = Environment.TickCount64 + 10_000;
+            while (Environment.TickCount64 < deadline)
+            {
+                var r = Libc.Poll(&pfd, 1, (int)Math.Max(1, deadline - Environment.TickCount64));
+                if (r < 0 && Marshal.GetLastPInvokeError() == Errno.EINTR) continue;
+                if (r != 0 && (pfd.Revents & (0x8 /* POLLERR */ | 0x10 /* POLLHUP */)) != 0) break;
+                if (r < 0) break;
+            }
         }
         Libc.Close(fd);
-        File.Delete(fifoPath);
         try
         {
             HookRunner.Run("poststart", record.Config.Hooks?.Poststart, HookState(record, record.InitPid, "running"));

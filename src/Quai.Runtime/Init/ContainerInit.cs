@@ -102,10 +102,14 @@ public static unsafe class ContainerInit
         if (slave >= 0) AttachTerminal(slave);
         var path = PrepareExec(process);
 
-        channel.Send(InitChannel.Ready, 0);
-        WaitForStart(config.FifoFd);
-        HookRunner.Run("startContainer", spec.Hooks?.StartContainer, HookState(config, "running"));
-        return Exec(config, process, path);
+        // Everything is prepared before READY, so that once `start` releases the fifo only the
+        // startContainer hooks and the native final exec remain (start-to-exec latency).
+        return Exec(config, process, path, () =>
+        {
+            channel.Send(InitChannel.Ready, 0);
+            WaitForStart(config.FifoFd);
+            HookRunner.Run("startContainer", spec.Hooks?.StartContainer, HookState(config, "running"));
+        });
     }
 
     private static int RunExec(InitChannel channel, InitConfig config)
@@ -125,8 +129,7 @@ public static unsafe class ContainerInit
         ApplyProcessAttributes(process);
         if (slave >= 0) AttachTerminal(slave);
         var path = PrepareExec(process);
-        channel.Send(InitChannel.Ready, 0);
-        return Exec(config, process, path);
+        return Exec(config, process, path, () => channel.Send(InitChannel.Ready, 0));
     }
 
     private static void SendConsole(InitConfig config, int master, string name)
@@ -192,10 +195,13 @@ public static unsafe class ContainerInit
         }
         byte b;
         Libc.Read(fifoFd, &b, 1);
-        Libc.Close(fifoFd);
+        // Kept open, close-on-exec: `start` waits for it to close at execve.
+        Libc.Fcntl(fifoFd, 2 /* F_SETFD */, 1 /* FD_CLOEXEC */);
     }
 
-    private static int Exec(InitConfig config, Oci.Runtime.Process process, string path)
+    /// <summary>Prepares the final exec, runs <paramref name="beforeExec"/> (report ready, wait for
+    /// start), then hands over to the native final exec; returns only if that failed.</summary>
+    private static int Exec(InitConfig config, Oci.Runtime.Process process, string path, Action beforeExec)
     {
         var env = new List<string>(process.Env ?? []);
         if (!env.Any(e => e.StartsWith("HOME=", StringComparison.Ordinal)))
@@ -233,6 +239,7 @@ public static unsafe class ContainerInit
                 ListenerMsg = lm, ListenerMsgLen = (uint)listenerMsg.Length,
                 LastCap = config.LastCap, FailedStep = &failed,
             };
+            beforeExec();
             var rc = Native.ExecFinal(&p);
             var errno = -rc;
             var step = failed < Native.ExecSteps.Length ? Native.ExecSteps[failed] : "exec";
