@@ -94,9 +94,30 @@ public static class Globals
                                       or UnauthorizedAccessException or NotSupportedException or JsonException
                                       or RuntimeExceptionForMaps or ArgumentException or Cgroups.CgroupException)
         {
-            Error(p, e.Message);
+            Error(p, Describe(e));
             return 1;
         }
+    }
+
+    /// <summary>The message of an exception. .NET's own I/O exceptions carry a bare resource key
+    /// in this trimmed build ("IO_FileNotFound_FileName, /x"): say it in words.</summary>
+    public static string Describe(Exception e)
+    {
+        var m = e.Message;
+        var comma = m.IndexOf(", ", StringComparison.Ordinal);
+        var key = comma < 0 ? m : m[..comma];
+        if (!key.Contains('_') || key.Contains(' ')) return m;
+        var what = comma < 0 ? "" : m[(comma + 2)..] + ": ";
+        var why = key switch
+        {
+            _ when key.StartsWith("IO_FileNotFound", StringComparison.Ordinal) => "no such file or directory",
+            _ when key.StartsWith("IO_PathNotFound", StringComparison.Ordinal) => "no such file or directory",
+            _ when key.StartsWith("UnauthorizedAccess", StringComparison.Ordinal) => "permission denied",
+            _ when key.StartsWith("IO_FileExists", StringComparison.Ordinal) || key.StartsWith("IO_AlreadyExists", StringComparison.Ordinal) => "file exists",
+            _ when key.StartsWith("IO_PathTooLong", StringComparison.Ordinal) => "file name too long",
+            _ => null,
+        };
+        return why is null ? m : what + why;
     }
 
     public static void Error(ParseResult p, string message)
