@@ -120,6 +120,23 @@ public sealed class BadInputTests
     }
 
     [Fact]
+    public void Missing_files_are_named_in_words()
+    {
+        using var b = new Bundle("sleep", "60");
+        b.Create().Ok();
+        var missing = Path.Combine(b.Dir, "missing.json");
+        foreach (var args in new[] { new[] { "exec", "--process", missing, b.Id }, ["update", "-r", missing, b.Id] })
+        {
+            var r = b.Cmd(args);
+            Assert.Equal(1, r.Exit);
+            Assert.Equal($"{missing}: no such file or directory", r.Err.Trim());
+        }
+        var spec = Rt.Runtime(["spec", "--bundle", Path.Combine(b.Dir, "no-dir")]);
+        Assert.Equal(1, spec.Exit);
+        Assert.Contains("no-dir/config.json: no such file or directory", spec.Err);
+    }
+
+    [Fact]
     public void Unknown_container_for_every_verb()
     {
         var root = Path.Combine(Rt.Scratch, "none-" + Guid.NewGuid().ToString("N")[..8]);

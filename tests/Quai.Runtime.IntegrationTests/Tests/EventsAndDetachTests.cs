@@ -8,16 +8,20 @@ public sealed class EventsTests
     [Fact]
     public void Events_streams_stats_and_reports_an_oom_then_ends_with_the_container()
     {
-        using var b = new Bundle("sh", "-c", "sleep 0.5; tail /dev/zero; sleep 1");
+        // The OOM happens only once `events` is running (it has printed its first stats line).
+        using var b = new Bundle("sh", "-c", "while [ ! -e /go ]; do sleep 0.05; done; tail /dev/zero; sleep 1");
         var memory = new JsonObject { ["limit"] = 16L << 20 };
         if (File.Exists("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes")) memory["swap"] = 16L << 20;
         b.Linux["resources"] = new JsonObject { ["memory"] = memory };
         b.Create().Ok();
-        var events = Task.Run(() => b.Cmd("events", "--interval", "200ms", b.Id));
-        Thread.Sleep(200);
         b.Cmd("start", b.Id).Ok();
+        var log = Path.Combine(b.Dir, "events.out");
+        var events = Task.Run(() => Rt.Exec(["sh", "-c", "exec \"$0\" \"$@\" > \"$EVENTS_OUT\"", Rt.Bin, "--root", b.StateRoot,
+            "events", "--interval", "200ms", b.Id], env: new Dictionary<string, string> { ["EVENTS_OUT"] = log }));
+        Assert.True(Rt.WaitFor(() => File.Exists(log) && File.ReadAllText(log).Contains('\n')), "events printed nothing");
+        File.WriteAllText(Path.Combine(b.Rootfs, "go"), "");
         Assert.True(events.Wait(TimeSpan.FromSeconds(15)), "events did not end when the container stopped");
-        var r = events.Result.Ok();
+        var r = events.Result.Ok() with { Out = File.ReadAllText(log) };
         var lines = r.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(Rt.ParseObject).ToList();
         Assert.All(lines, l => Assert.Equal(b.Id, (string?)l["id"]));
         Assert.True(lines.Count(l => (string?)l["type"] == "stats") >= 3, r.Out);
