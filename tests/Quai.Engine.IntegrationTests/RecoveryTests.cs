@@ -94,6 +94,22 @@ public sealed class CommandTests(QuaiHost q) : IClassFixture<QuaiHost>
     }
 
     [Fact]
+    public void Tty_RunAndExec()
+    {
+        var run = q.Run("run", "--rm", "-t", "bb", "sh", "-c", "tty; echo $TERM");
+        Assert.Equal(0, run.Code);
+        Assert.Matches(@"^/dev/pts/\d+\r?\nxterm", run.Out);
+        var name = QuaiHost.Unique("tty");
+        try
+        {
+            q.Ok("run", "-d", "-t", "--name", name, "bb", "sleep", "60");
+            Assert.Matches(@"^/dev/pts/\d+", q.Run("exec", "-t", name, "tty").Out);
+            Assert.Equal("not a tty", q.Run("exec", name, "tty").Out.Trim());
+        }
+        finally { q.Run("rm", "-f", name); }
+    }
+
+    [Fact]
     public void LogRotation_MaxSizeMaxFile()
     {
         var name = QuaiHost.Unique("rot");

@@ -100,34 +100,16 @@ public static partial class PsCommand
         return true;
     }
 
-    public static string StatusText(Container c)
-    {
-        var s = c.State;
-        var now = DateTimeOffset.UtcNow;
-        string Ago(string t) => Times.Parse(t) is { } d ? Units.HumanDuration(now - new DateTimeOffset(d, TimeSpan.Zero)) : "";
-        var health = s.Health is { } h && s.Running ? h.Status switch { "starting" => " (health: starting)", var x => $" ({x})" } : "";
-        return s.Status switch
-        {
-            "running" => $"Up {Ago(s.StartedAt)}{health}",
-            "paused" => $"Up {Ago(s.StartedAt)} (Paused)",
-            "restarting" => $"Restarting ({s.ExitCode}) {Ago(s.FinishedAt)} ago",
-            "exited" => $"Exited ({s.ExitCode}) {Ago(s.FinishedAt)} ago",
-            "removing" => "Removal In Progress",
-            "dead" => "Dead",
-            _ => "Created",
-        };
-    }
+    public static string Status(Container c) => StatusText.For(c, DateTime.UtcNow);
 
     private static JsonElement Row(ContainerEngine engine, Container c, bool trunc, bool withSize)
     {
-        var command = string.Join(' ', new[] { c.Path }.Concat(c.Args));
-        command = trunc && command.Length > 20 ? command[..19] + "…" : command;
         var created = Times.Parse(c.Created) ?? DateTime.UtcNow;
         using var ms = new MemoryStream();
         using (var w = new Utf8JsonWriter(ms))
         {
             w.WriteStartObject();
-            w.WriteString("Command", "\"" + command + "\"");
+            w.WriteString("Command", StatusText.Command(c, trunc));
             w.WriteString("CreatedAt", created.ToString("yyyy-MM-dd HH:mm:ss '+0000 UTC'"));
             w.WriteString("ID", trunc ? c.ShortId : c.Id);
             w.WriteString("Image", c.Config.Image);
@@ -140,7 +122,7 @@ public static partial class PsCommand
             w.WriteString("RunningFor", Units.HumanDuration(DateTime.UtcNow - created) + " ago");
             w.WriteString("Size", withSize ? SizeText(engine, c) : "0B");
             w.WriteString("State", c.State.Status);
-            w.WriteString("Status", StatusText(c));
+            w.WriteString("Status", Status(c));
             w.WriteEndObject();
         }
         return JsonDocument.Parse(ms.ToArray()).RootElement;
