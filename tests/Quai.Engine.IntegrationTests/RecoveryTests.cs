@@ -103,7 +103,9 @@ public sealed class CommandTests(QuaiHost q) : IClassFixture<QuaiHost>
         try
         {
             q.Ok("run", "-d", "-t", "--name", name, "bb", "sleep", "60");
-            Assert.Matches(@"^/dev/pts/\d+", q.Run("exec", "-t", name, "tty").Out);
+            var execTty = q.RunWith("", TimeSpan.FromSeconds(30), "exec", "-t", name, "tty");
+            Assert.True(execTty.Code == 0, execTty.ToString());
+            Assert.Matches(@"^/dev/pts/\d+", execTty.Out);
             Assert.Equal("not a tty", q.Run("exec", name, "tty").Out.Trim());
         }
         finally { q.Run("rm", "-f", name); }

@@ -13,11 +13,24 @@ public static class EngineCli
 {
     public static ContainerEngine Open(CliContext cli, ParseResult p)
     {
+        EnsureStdio();
         var options = new ImageStoreOptions();
         if (p.GetValue(cli.RootDir) is { Length: > 0 } root) options.Root = root;
         if (p.GetValue(cli.StorageDriver) is { Length: > 0 } driver) options.Snapshotter = driver;
         ContainerEngine.MonitorExecutable = Environment.ProcessPath ?? "/proc/self/exe";
         return new ContainerEngine(options);
+    }
+
+    /// <summary>A closed fd 0-2 would be reused by the next open (a socket, the pty…) and then
+    /// handed to a container process as its stdio: point them at /dev/null first.</summary>
+    private static void EnsureStdio()
+    {
+        for (var fd = 0; fd < 3; fd++)
+            if (Quai.Interop.Libc.Fcntl(fd, 1 /* F_GETFD */, 0) < 0)
+            {
+                var n = Quai.Interop.Libc.Open("/dev/null", Quai.Interop.O.RDWR, 0);
+                if (n >= 0 && n != fd) { Quai.Interop.Libc.Dup2(n, fd); Quai.Interop.Libc.Close(n); }
+            }
     }
 
     public static int Run(CliContext cli, ParseResult p, Func<ContainerEngine, int> body)
