@@ -3,6 +3,7 @@ using System.Text.Json;
 using Quai.Interop;
 using Quai.Oci.Runtime;
 using Quai.Runtime.Containers;
+using Quai.Runtime.Process;
 using Quai.Runtime.Terminal;
 
 namespace Quai.Runtime.Cli.Commands;
@@ -86,7 +87,7 @@ public static class ExecCommand
                 Process = proc, ConsoleSocket = p.GetValue(consoleSocket), ConsoleSocketFd = relay?.RuntimeEnd ?? -1,
                 PidFile = p.GetValue(pidFile), PreserveFds = p.GetValue(preserve),
             });
-            return foreground ? Foreground.Wait(pid, relay, null, () => { }) : 0;
+            return foreground ? ForegroundProcess.Wait(pid, relay) : 0;
         }));
         return cmd;
     }

@@ -39,46 +39,11 @@ public static class RunCommand
             if (!p.GetValue(noSubreaper)) Libc.Prctl(36 /* PR_SET_CHILD_SUBREAPER */, 1, 0, 0, 0);
             using var relay = terminal && p.GetValue(flags.ConsoleSocket) is null ? TerminalRelay.Create() : null;
             var record = runtime.Create(name, flags.Read(p, relay?.RuntimeEnd ?? -1));
-            return Foreground.Wait(record.InitPid, relay, () => runtime.Start(name), () =>
+            return ForegroundProcess.Wait(record.InitPid, relay, () => runtime.Start(name), () =>
             {
                 if (!p.GetValue(keep)) runtime.Delete(name, force: true);
             });
         }));
         return cmd;
-    }
-}
-
-/// <summary>Waits for a container process in the foreground, forwarding signals to it.</summary>
-public static class Foreground
-{
-    public static int Wait(int pid, TerminalRelay? relay, Action? start, Action cleanup)
-    {
-        var forwarded = new[] { Sig.HUP, Sig.INT, Sig.QUIT, Sig.TERM, Sig.USR1, Sig.USR2, Sig.WINCH };
-        var registrations = forwarded.Select(s => PosixSignalRegistration.Create((PosixSignal)s, ctx =>
-        {
-            ctx.Cancel = true;
-            if (s == Sig.WINCH) relay?.CopyWindowSize();
-            else Libc.Kill(pid, s);
-        })).ToList();
-        try
-        {
-            relay?.Start();
-            try { start?.Invoke(); }
-            catch
-            {
-                Libc.Kill(pid, Sig.KILL);
-                ProcessSpawner.Wait(pid);
-                cleanup();
-                throw;
-            }
-            var status = ProcessSpawner.Wait(pid)!.Value;
-            relay?.Drain();
-            cleanup();
-            return ProcessSpawner.ExitCode(status);
-        }
-        finally
-        {
-            foreach (var r in registrations) r.Dispose();
-        }
     }
 }

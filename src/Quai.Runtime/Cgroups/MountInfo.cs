@@ -16,8 +16,12 @@ public enum CgroupMode
 }
 
 /// <summary>One line of /proc/self/mountinfo.</summary>
-public sealed record MountInfoEntry(int Id, int ParentId, string Root, string MountPoint, string FsType, string Source, string SuperOptions)
+public sealed record MountInfoEntry(int Id, int ParentId, string Root, string MountPoint, string FsType, string Source, string SuperOptions,
+    string OptionalFields = "")
 {
+    /// <summary>Whether the mount is in a shared peer group (propagation "shared:N").</summary>
+    public bool IsShared => OptionalFields.Contains("shared:", StringComparison.Ordinal);
+
     /// <summary>For a cgroup v1 mount, the controllers named by its super options (incl. "name=systemd").</summary>
     public IReadOnlyList<string> Controllers =>
         FsType != "cgroup" ? Array.Empty<string>() :
@@ -40,7 +44,8 @@ public static class MountInfo
             if (sep < 6 || fields.Length < sep + 3) continue;
             if (!int.TryParse(fields[0], out var id) || !int.TryParse(fields[1], out var parent)) continue;
             list.Add(new MountInfoEntry(id, parent, Unescape(fields[3]), Unescape(fields[4]),
-                fields[sep + 1], Unescape(fields[sep + 2]), sep + 3 < fields.Length ? fields[sep + 3] : ""));
+                fields[sep + 1], Unescape(fields[sep + 2]), sep + 3 < fields.Length ? fields[sep + 3] : "",
+                string.Join(' ', fields[6..sep])));
         }
         return list;
     }

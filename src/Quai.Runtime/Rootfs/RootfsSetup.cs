@@ -331,9 +331,14 @@ public sealed class RootfsSetup(InitConfig config)
     /// <summary>pivot_root fails when the rootfs's parent mount is shared: make it private.</summary>
     private static void MakeParentMountPrivate(string rootfs)
     {
-        var mountPoint = MountInfo.FindMountPoint(rootfs);
-        if (mountPoint != null && MountInfo.IsShared(mountPoint))
-            Libc.Mount(null, mountPoint, null, MS.PRIVATE, null);
+        // The longest mount point that is a prefix of the rootfs; the last one mounted wins.
+        Cgroups.MountInfoEntry? holder = null;
+        foreach (var m in Cgroups.MountInfo.ReadSelf())
+            if ((rootfs == m.MountPoint || rootfs.StartsWith(m.MountPoint == "/" ? "/" : m.MountPoint + "/", StringComparison.Ordinal))
+                && (holder == null || m.MountPoint.Length >= holder.MountPoint.Length))
+                holder = m;
+        if (holder is { IsShared: true })
+            Libc.Mount(null, holder.MountPoint, null, MS.PRIVATE, null);
     }
 
     public static ulong PropagationFlag(string name) => name switch
