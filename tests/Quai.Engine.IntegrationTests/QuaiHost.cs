@@ -43,7 +43,7 @@ public sealed class QuaiHost : IDisposable
         }
         Dir("bin/"); Dir("etc/"); Dir("root/"); Dir("home/"); Dir("home/user/"); Dir("tmp/", (UnixFileMode)0x3FF); Dir("data/");
         w.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, "bin/busybox") { Mode = (UnixFileMode)0x1ED, DataStream = File.OpenRead("/usr/bin/busybox") });
-        foreach (var a in new[] { "sh", "ls", "cat", "echo", "true", "false", "sleep", "id", "env", "hostname", "trap", "touch", "mkdir", "seq", "yes", "head", "ps", "pwd", "test", "wc", "dd", "grep", "tail", "df", "tty" })
+        foreach (var a in new[] { "sh", "ls", "cat", "echo", "true", "false", "sleep", "id", "env", "hostname", "trap", "touch", "mkdir", "seq", "yes", "head", "ps", "pwd", "test", "wc", "dd", "grep", "tail", "df", "tty", "ln" })
             w.WriteEntry(new PaxTarEntry(TarEntryType.SymbolicLink, "bin/" + a) { LinkName = "busybox", Mode = (UnixFileMode)0x1FF });
         Text("etc/passwd", "root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:user:/home/user:/bin/sh\n");
         Text("etc/group", "root:x:0:\nuser:x:1000:\nextra:x:2000:user\n");

@@ -112,6 +112,60 @@ public sealed class CommandTests(QuaiHost q) : IClassFixture<QuaiHost>
     }
 
     [Fact]
+    public void StartAttach_Cp_Diff_Export_Update_Stats()
+    {
+        var sa = QuaiHost.Unique("sta");
+        var cp = QuaiHost.Unique("cpx");
+        var dir = Directory.CreateTempSubdirectory("qit-cp-").FullName;
+        try
+        {
+            q.Ok("create", "--name", sa, "bb", "sh", "-c", "echo attached; exit 5");
+            var a = q.Run("start", "-a", sa);
+            Assert.Equal((5, "attached\n"), (a.Code, a.Out));
+
+            q.Ok("run", "-d", "--name", cp, "bb", "sh", "-c", "echo data > /tmp/f; sleep 60");
+            Assert.True(QuaiHost.Eventually(() => q.Run("exec", cp, "test", "-f", "/tmp/f").Code == 0, TimeSpan.FromSeconds(5)));
+            q.Ok("cp", cp + ":/tmp/f", Path.Combine(dir, "out"));
+            Assert.Equal("data\n", File.ReadAllText(Path.Combine(dir, "out")));
+            File.WriteAllText(Path.Combine(dir, "in"), "host\n");
+            q.Ok("cp", Path.Combine(dir, "in"), cp + ":/tmp/");
+            Assert.Equal("host", q.Ok("exec", cp, "cat", "/tmp/in"));
+            // a symlink inside the container cannot lead cp out of its rootfs
+            q.Ok("exec", cp, "sh", "-c", "ln -s / /tmp/escape");
+            q.Ok("cp", Path.Combine(dir, "in"), cp + ":/tmp/escape/etc/injected");
+            Assert.False(File.Exists("/etc/injected"));
+            Assert.Equal("host", q.Ok("exec", cp, "cat", "/etc/injected"));
+
+            var diff = q.Ok("diff", cp).Split('\n');
+            Assert.Contains("A /tmp/f", diff);
+            Assert.Contains("C /tmp", diff);
+            Assert.DoesNotContain("A /etc/hostname", diff);
+
+            var tar = Path.Combine(dir, "fs.tar");
+            q.Ok("export", "-o", tar, cp);
+            using (var r = new System.Formats.Tar.TarReader(File.OpenRead(tar)))
+            {
+                var names = new List<string>();
+                while (r.GetNextEntry() is { } e) names.Add(e.Name);
+                Assert.Contains("bin/busybox", names);
+                Assert.Contains("tmp/f", names);
+            }
+
+            q.Ok("update", "-m", "64m", "--pids-limit", "30", cp);
+            Assert.Equal("67108864 30", q.Inspect(cp, "{{.HostConfig.Memory}} {{.HostConfig.PidsLimit}}"));
+            Assert.Equal("30", q.Ok("exec", cp, "cat", "/sys/fs/cgroup/pids/pids.max"));
+            var stats = q.Ok("stats", "--no-stream", cp).Split('\n');
+            Assert.StartsWith("CONTAINER ID", stats[0]);
+            Assert.Contains("/ 64MiB", stats[1]);
+        }
+        finally
+        {
+            q.Run("rm", "-f", sa, cp);
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
     public void LogRotation_MaxSizeMaxFile()
     {
         var name = QuaiHost.Unique("rot");
