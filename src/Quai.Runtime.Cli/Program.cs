@@ -10,6 +10,12 @@ if (Environment.GetEnvironmentVariable(ContainerInit.InitFdVariable) is { Length
 // Keeps the C unit (and so its constructor) linked into the executable.
 _ = Quai.Interop.Native.Version();
 
+// A closed fd 0-2 would be reused by the next file we open and handed to the container as its
+// stdio: point any closed one at /dev/null first.
+for (var stdFd = 0; stdFd < 3; stdFd++)
+    if (Quai.Interop.Libc.Fcntl(stdFd, 1 /* F_GETFD */, 0) < 0)
+        Quai.Interop.Libc.Open("/dev/null", Quai.Interop.O.RDWR, 0);
+
 var root = new RootCommand("quai-runtime: an OCI container runtime compatible with runc's command line");
 Globals.AddTo(root);
 root.Subcommands.Add(CreateCommand.Build());

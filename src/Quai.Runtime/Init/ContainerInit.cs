@@ -59,6 +59,11 @@ public static unsafe class ContainerInit
     {
         var spec = config.Spec;
         var process = spec.Process ?? throw new InvalidDataException("config has no process");
+        // The parent moved this process into the container's cgroup before sending the config:
+        // a new cgroup namespace created now is rooted there (allowed with threads, unlike
+        // mount and user namespaces, which native/nsexec.c created).
+        if (config.NewCgroupNamespace && Libc.Syscall(272 /* unshare */, Clone.NEWCGROUP, 0, 0, 0, 0) < 0)
+            throw ErrnoException.FromLast("unshare cgroup namespace");
         Libc.Setsid();
         var rootfs = new RootfsSetup(config);
         if (config.NewMountNamespace) rootfs.Prepare();

@@ -69,7 +69,6 @@ public sealed unsafe class InitLauncher
         var initPid = 0;
         try
         {
-            request.Cgroups.AddProcess(stage0);
             if (config.Spec.Process?.OomScoreAdj is { } adj)
                 WriteProc(stage0, "oom_score_adj", adj.ToString());
             SendBootstrap(channel, request);
@@ -94,6 +93,11 @@ public sealed unsafe class InitLauncher
             if (initPid != stage0) { ProcessSpawner.Wait(stage0); stage0Reaped = true; }
             _ = stage0Reaped;
 
+            // The first move of a process into a v1 cgroup costs an RCU grace period (8-18 ms
+            // here): it is done now, while the init's .NET runtime starts, rather than while
+            // stage 0 waits. The init waits for the config, so it is in its cgroup before it does
+            // anything else; it unshares its cgroup namespace only then (see ContainerInit).
+            request.Cgroups.AddProcess(initPid);
             config.HostPid = initPid;
             channel.Send(InitChannel.Config, 0, JsonSerializer.SerializeToUtf8Bytes(config, LaunchJsonContext.Default.InitConfig));
             while (true)
@@ -138,6 +142,9 @@ public sealed unsafe class InitLauncher
     {
         uint flags = 0;
         foreach (var n in r.New) flags |= NamespaceType.Flag(n);
+        // A cgroup namespace is rooted where its creator stands: the init creates it once the
+        // parent has moved it into the container's cgroup.
+        flags &= ~Clone.NEWCGROUP;
         var payload = new MemoryStream();
         foreach (var (type, path) in r.Join)
         {
