@@ -116,6 +116,43 @@ int quai_spawn(const char *path, int exe_fd, char *const argv[], char *const env
     return pid;
 }
 
+#ifndef SYS_open_tree
+#define SYS_open_tree 428
+#endif
+#ifndef SYS_mount_setattr
+#define SYS_mount_setattr 442
+#endif
+#define QUAI_OPEN_TREE_CLONE 1
+#define QUAI_MOUNT_ATTR_RDONLY 0x1
+#define QUAI_MOUNT_ATTR_NOSUID 0x2
+#define QUAI_MOUNT_ATTR_NODEV 0x4
+
+struct quai_mount_attr {
+    uint64_t attr_set, attr_clr, propagation, userns_fd;
+};
+
+/*
+ * This executable on a detached, read-only bind mount (CVE-2019-5736): open_tree clones a mount
+ * of just this file that is attached nowhere, so no container can reach or remount it, and
+ * being read-only, a container process that re-executes /proc/self/exe of our init cannot open
+ * it for writing. Costs two syscalls instead of copying the binary; needs CAP_SYS_ADMIN, so the
+ * caller falls back to quai_sealed_self. Returns the fd (exec it with execveat AT_EMPTY_PATH)
+ * or -errno.
+ */
+int quai_readonly_self(void)
+{
+    int fd = (int)syscall(SYS_open_tree, AT_FDCWD, "/proc/self/exe", QUAI_OPEN_TREE_CLONE | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    struct quai_mount_attr attr = { .attr_set = QUAI_MOUNT_ATTR_RDONLY | QUAI_MOUNT_ATTR_NOSUID | QUAI_MOUNT_ATTR_NODEV };
+    if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
+    return fd;
+}
+
 /*
  * A sealed, in-memory copy of this executable (CVE-2019-5736): a container process that
  * re-executes /proc/self/exe of our init reaches this copy, which cannot be written to.

@@ -17,6 +17,9 @@ public static unsafe partial class Native
     [LibraryImport(Library, EntryPoint = "quai_spawn")]
     public static partial int Spawn(byte* path, int exeFd, byte** argv, byte** envp, int* fdMap, int nfd, int flags);
 
+    [LibraryImport(Library, EntryPoint = "quai_readonly_self")]
+    public static partial int ReadonlySelf();
+
     [LibraryImport(Library, EntryPoint = "quai_sealed_self")]
     public static partial int SealedSelf();
 

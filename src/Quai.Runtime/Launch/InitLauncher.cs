@@ -52,7 +52,10 @@ public sealed unsafe class InitLauncher
         if (request.ConsoleSocketFd >= 0) { map.Add((request.ConsoleSocketFd, next)); config.ConsoleSocketFd = next++; }
         if (request.SeccompListenerFd >= 0) { map.Add((request.SeccompListenerFd, next)); config.SeccompListenerFd = next++; }
 
-        var exe = Native.SealedSelf();
+        // CVE-2019-5736: the init runs from a file no container can write: this executable on a
+        // detached read-only mount, or (without CAP_SYS_ADMIN) a sealed in-memory copy.
+        var exe = Native.ReadonlySelf();
+        if (exe < 0) exe = Native.SealedSelf();
         if (exe < 0) throw new ErrnoException("copy /proc/self/exe into a sealed memfd", -exe);
         int stage0;
         try
