@@ -81,21 +81,7 @@ public static class ExecCommand
                 throw new ContainerStartException($"OCI runtime exec failed: exec failed: unable to start container process: {e.Message}: unknown", 126);
             }
             finally { if (devnull >= 0) Libc.Close(devnull); }
-            if (!foreground) return 0;
-            var signals = new[] { Sig.INT, Sig.TERM, Sig.HUP, Sig.QUIT, Sig.USR1, Sig.USR2, Sig.WINCH }.Select(s => PosixSignalRegistration.Create((PosixSignal)s, ctx =>
-            {
-                ctx.Cancel = true;
-                if (s == Sig.WINCH) relay?.CopyWindowSize();
-                else Libc.Kill(pid, s);
-            })).ToList();
-            try
-            {
-                relay?.Start();
-                var status = ProcessSpawner.Wait(pid)!.Value;
-                relay?.Drain();
-                return ProcessSpawner.ExitCode(status);
-            }
-            finally { foreach (var r in signals) r.Dispose(); }
+            return foreground ? ForegroundProcess.Wait(pid, relay) : 0;
         }));
         return cmd;
     }
