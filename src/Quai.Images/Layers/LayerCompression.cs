@@ -75,7 +75,7 @@ internal sealed class NonClosingStream(Stream inner) : Stream
 }
 
 /// <summary>Re-delivers bytes already read from a non-seekable stream, then the rest of it.</summary>
-internal sealed class PrefixedStream(byte[] prefix, Stream inner) : Stream
+internal sealed class PrefixedStream(byte[] prefix, Stream inner) : ReadOnlyStream
 {
     private int _pos;
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
@@ -90,14 +90,5 @@ internal sealed class PrefixedStream(byte[] prefix, Stream inner) : Stream
         }
         return inner.Read(buffer);
     }
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     protected override void Dispose(bool disposing) { if (disposing) inner.Dispose(); base.Dispose(disposing); }
 }

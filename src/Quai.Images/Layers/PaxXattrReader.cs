@@ -6,7 +6,7 @@ namespace Quai.Images.Layers;
 /// entry's <c>SCHILY.xattr.*</c> PAX records. System.Formats.Tar exposes PAX values only as UTF-8 strings,
 /// which corrupts binary xattrs such as <c>security.capability</c>; this keeps them exact. Entries are matched
 /// by name, so if this parser ever lost track of the stream the applier would fall back to TarReader's values.</summary>
-public sealed class PaxXattrReader(Stream inner) : Stream
+public sealed class PaxXattrReader(Stream inner) : ReadOnlyStream
 {
     private enum State { Header, Data, Trailer }
 
@@ -152,13 +152,4 @@ public sealed class PaxXattrReader(Stream inner) : Stream
         return r;
     }
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

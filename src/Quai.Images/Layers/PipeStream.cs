@@ -4,7 +4,7 @@ namespace Quai.Images.Layers;
 
 /// <summary>Runs a producer (read + decompress + hash) on its own thread and exposes its output as a
 /// read-only stream, so decompression overlaps with unpacking on another core.</summary>
-public sealed class PipeStream : Stream
+public sealed class PipeStream : ReadOnlyStream
 {
     private const int ChunkSize = 256 << 10;
     private readonly BlockingCollection<byte[]> _chunks = new(boundedCapacity: 16);
@@ -74,13 +74,4 @@ public sealed class PipeStream : Stream
         base.Dispose(disposing);
     }
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -77,18 +77,9 @@ public static class Unpacker
     }
 
     /// <summary>Makes the producer read its source to the end (tar padding included) so the hash covers everything.</summary>
-    private sealed class DrainingStream(Stream inner) : Stream
+    private sealed class DrainingStream(Stream inner) : ReadOnlyStream
     {
         public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
         public override int Read(Span<byte> buffer) => inner.Read(buffer);
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
