@@ -12,6 +12,7 @@ packages=(
   runc crun podman skopeo umoci             # peers: interop tests and benchmarks
   containernetworking-plugins               # podman's network backend
   hyperfine                                 # benchmarks
+  tini                                      # `quai run --init` (tini-static as /sbin/docker-init)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -143,6 +143,10 @@ public sealed class HostConfig
     public long NanoCpus { get; set; }
     public long CpuShares { get; set; }
     public long? PidsLimit { get; set; }
+    public string CpusetCpus { get; set; } = "";
+    public string CpusetMems { get; set; } = "";
+    /// <summary>--init: Docker's small init (tini) runs as PID 1, reaping zombies and forwarding signals.</summary>
+    public bool? Init { get; set; }
     public long ShmSize { get; set; } = 64 * 1024 * 1024;
     public List<MountSpec>? Mounts { get; set; }
 }

@@ -34,6 +34,14 @@ public static class SpecBuilder
         new() { Allow = true, Type = type.ToString(), Major = major, Minor = minor, Access = access };
 
     /// <param name="rootfs">the mounted root filesystem (to resolve the user in its /etc/passwd)</param>
+    /// <summary>Where --init's binary appears in the container (Docker's path).</summary>
+    public const string InitPath = "/sbin/docker-init";
+
+    /// <summary>The static init bound in by --init: QUAI_INIT_PATH, else Debian's tini-static.</summary>
+    public static string? HostInitBinary =>
+        new[] { Environment.GetEnvironmentVariable("QUAI_INIT_PATH"), "/usr/bin/tini-static", "/usr/bin/docker-init" }
+            .FirstOrDefault(p => !string.IsNullOrEmpty(p) && File.Exists(p));
+
     public static Spec Build(Container c, string rootfs, string containerDir)
     {
         var hc = c.HostConfig;
@@ -51,7 +59,7 @@ public static class SpecBuilder
             Process = new Oci.Runtime.Process
             {
                 Terminal = cfg.Tty,
-                Args = ProcessConfig.Args(cfg.Entrypoint, cfg.Cmd),
+                Args = hc.Init == true ? [InitPath, "--", .. ProcessConfig.Args(cfg.Entrypoint, cfg.Cmd)] : ProcessConfig.Args(cfg.Entrypoint, cfg.Cmd),
                 Env = env,
                 Cwd = string.IsNullOrEmpty(cfg.WorkingDir) ? "/" : cfg.WorkingDir,
                 User = new User { Uid = user.Uid, Gid = user.Gid, AdditionalGids = user.AdditionalGids.Count > 0 ? user.AdditionalGids : null },
@@ -125,9 +133,11 @@ public static class SpecBuilder
             r.Memory = new MemoryResources { Limit = hc.Memory };
             if (hc.MemorySwap != 0) r.Memory.Swap = hc.MemorySwap;
         }
-        if (hc.NanoCpus > 0 || hc.CpuShares > 0)
+        if (hc.NanoCpus > 0 || hc.CpuShares > 0 || hc.CpusetCpus.Length > 0 || hc.CpusetMems.Length > 0)
         {
             r.Cpu = new CpuResources();
+            if (hc.CpusetCpus.Length > 0) r.Cpu.Cpus = hc.CpusetCpus;
+            if (hc.CpusetMems.Length > 0) r.Cpu.Mems = hc.CpusetMems;
             if (hc.CpuShares > 0) r.Cpu.Shares = (ulong)hc.CpuShares;
             if (hc.NanoCpus > 0) { r.Cpu.Period = 100000; r.Cpu.Quota = hc.NanoCpus * 100000 / 1_000_000_000; }
         }
@@ -204,6 +214,12 @@ public static class SpecBuilder
             new() { Destination = "/dev/mqueue", Type = "mqueue", Source = "mqueue", Options = ["nosuid", "noexec", "nodev"] },
             new() { Destination = "/dev/shm", Type = "tmpfs", Source = "shm", Options = ["nosuid", "noexec", "nodev", "mode=1777", $"size={shm}"] },
         };
+        if (hc.Init == true)
+        {
+            var init = HostInitBinary ?? throw new EngineUsageException(
+                "--init needs a static init on the host (/usr/bin/tini-static, Debian package tini)");
+            list.Add(new() { Destination = InitPath, Type = "bind", Source = init, Options = ["bind", "ro", "nosuid", "nodev", "rprivate"] });
+        }
         var userTargets = c.Mounts.Select(m => m.Destination).ToHashSet();
         foreach (var (file, dest) in new[] { ("resolv.conf", "/etc/resolv.conf"), ("hostname", "/etc/hostname"), ("hosts", "/etc/hosts") })
             if (!userTargets.Contains(dest))

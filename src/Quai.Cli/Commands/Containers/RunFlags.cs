@@ -20,13 +20,16 @@ public sealed class RunFlags
     public Option<string?> User { get; } = new("--user", "-u") { Description = "Username or UID (format: <name|uid>[:<group|gid>])" };
     public Option<string?> Workdir { get; } = new("--workdir", "-w") { Description = "Working directory inside the container" };
     public Option<string?> Entrypoint { get; } = new("--entrypoint") { Description = "Overwrite the default ENTRYPOINT of the image" };
-    public Option<string?> Hostname { get; } = new("--hostname") { Description = "Container host name" };
+    public Option<string?> Hostname { get; } = new("--hostname", "-h") { Description = "Container host name" };
     public Option<bool> Rm { get; } = new("--rm") { Description = "Automatically remove the container and its associated anonymous volumes when it exits" };
     public Option<string?> Restart { get; } = new("--restart") { Description = "Restart policy to apply when a container exits (default \"no\")" };
     public Option<string?> Memory { get; } = new("--memory", "-m") { Description = "Memory limit" };
     public Option<string?> MemorySwap { get; } = new("--memory-swap") { Description = "Swap limit equal to memory plus swap: '-1' to enable unlimited swap" };
     public Option<string?> Cpus { get; } = new("--cpus") { Description = "Number of CPUs" };
     public Option<long?> CpuShares { get; } = new("--cpu-shares", "-c") { Description = "CPU shares (relative weight)" };
+    public Option<string?> CpusetCpus { get; } = new("--cpuset-cpus") { Description = "CPUs in which to allow execution (0-3, 0,1)" };
+    public Option<string?> CpusetMems { get; } = new("--cpuset-mems") { Description = "MEMs in which to allow execution (0-3, 0,1)" };
+    public Option<bool> Init { get; } = new("--init") { Description = "Run an init inside the container that forwards signals and reaps processes" };
     public Option<long?> PidsLimit { get; } = new("--pids-limit") { Description = "Tune container pids limit (set -1 for unlimited)" };
     public Option<string[]> CapAdd { get; } = Many("--cap-add", "Add Linux capabilities");
     public Option<string[]> CapDrop { get; } = Many("--cap-drop", "Drop Linux capabilities");
@@ -61,7 +64,7 @@ public sealed class RunFlags
                      Interactive, Tty, Name, Env, EnvFile, User, Workdir, Entrypoint, Hostname, Rm, Restart, Memory, MemorySwap, Cpus, CpuShares,
                      PidsLimit, CapAdd, CapDrop, Privileged, ReadOnly, Tmpfs, SecurityOpt, Ulimit, Sysctl, Device, OomScoreAdj, Network,
                      Volume, Mount, Label, HealthCmd, HealthInterval, HealthTimeout, HealthStartPeriod, HealthRetries, NoHealthcheck,
-                     StopSignal, StopTimeout, LogDriver, LogOpt, ShmSize,
+                     StopSignal, StopTimeout, LogDriver, LogOpt, ShmSize, CpusetCpus, CpusetMems, Init,
                  })
             cmd.Add(o);
     }
@@ -95,6 +98,9 @@ public sealed class RunFlags
         }
         if (p.GetValue(CpuShares) is { } shares) hc.CpuShares = shares;
         if (p.GetValue(PidsLimit) is { } pl) hc.PidsLimit = pl;
+        if (p.GetValue(CpusetCpus) is { } cc) hc.CpusetCpus = CpuList(cc, "--cpuset-cpus");
+        if (p.GetValue(CpusetMems) is { } cm) hc.CpusetMems = CpuList(cm, "--cpuset-mems");
+        if (p.GetValue(Init)) hc.Init = true;
         if (p.GetValue(Network) is { } net)
         {
             if (net is not ("none" or "host" or "default" or "bridge"))
@@ -168,6 +174,19 @@ public sealed class RunFlags
         }
         if (o.NoHealthcheck && o.Healthcheck?.Test is not null) throw new EngineUsageException("--no-healthcheck conflicts with --health-* options");
         return o;
+    }
+
+    /// <summary>A cpuset list ("0-3", "0,1"), checked the way Docker does before anything is created.</summary>
+    private static string CpuList(string value, string flag)
+    {
+        foreach (var part in value.Split(','))
+        {
+            var range = part.Split('-');
+            if (range.Length > 2 || range.Any(r => !int.TryParse(r, out var n) || n < 0) ||
+                range.Length == 2 && int.Parse(range[0]) > int.Parse(range[1]))
+                throw new EngineUsageException($"invalid argument \"{value}\" for \"{flag}\" flag: invalid format: {value}");
+        }
+        return value;
     }
 
     private static List<string>? List(string[]? a) => a is { Length: > 0 } ? [.. a] : null;

@@ -1,0 +1,50 @@
+namespace Quai.Engine.IntegrationTests;
+
+/// <summary>run flags whose effect is visible from inside the container: -h, --cpuset-cpus,
+/// --init; and Docker's usage errors for them.</summary>
+public sealed class RunFlagTests(QuaiHost q) : IClassFixture<QuaiHost>
+{
+    [Fact]
+    public void ShortHostnameFlag_SetsTheHostname()
+    {
+        Assert.Equal("flag-host", q.Ok("run", "--rm", "-h", "flag-host", "bb", "hostname"));
+    }
+
+    [Fact]
+    public void CpusetCpus_RestrictsWhereTheProcessMayRun()
+    {
+        var allowed = q.Ok("run", "--rm", "--cpuset-cpus", "0", "bb", "grep", "Cpus_allowed_list", "/proc/self/status");
+        Assert.EndsWith("\t0", allowed);
+        var bad = q.Run("run", "--rm", "--cpuset-cpus", "1-x", "bb", "true");
+        Assert.Equal(125, bad.Code);
+        Assert.Contains("invalid argument \"1-x\" for \"--cpuset-cpus\" flag", bad.Err);
+    }
+
+    [SkippableInitFact]
+    public void Init_RunsDockerInitAsPid1_AndTheCommandUnderIt()
+    {
+        var name = QuaiHost.Unique("init");
+        try
+        {
+            q.Track(q.Ok("run", "-d", "--init", "--name", name, "bb", "sleep", "60"));
+            // PID 1 is the init, the command its child; the command is still what the user asked for.
+            Assert.StartsWith("/sbin/docker-init -- sleep 60", q.Ok("exec", name, "sh", "-c", "tr '\\0' ' ' < /proc/1/cmdline"));
+            Assert.Contains("sleep 60", q.Ok("exec", name, "ps"));
+            // the init forwards SIGTERM to the command, so stop does not need the timeout's SIGKILL
+            var r = q.Run("stop", "-t", "20", name);
+            Assert.Equal(0, r.Code);
+            Assert.Equal("143", q.Inspect(name, "{{.State.ExitCode}}"));
+        }
+        finally { q.Run("rm", "-f", name); }
+    }
+}
+
+/// <summary>--init needs Debian's tini-static (installed by scripts/setup.sh).</summary>
+public sealed class SkippableInitFactAttribute : FactAttribute
+{
+    public SkippableInitFactAttribute()
+    {
+        if (!File.Exists("/usr/bin/tini-static") && Environment.GetEnvironmentVariable("QUAI_INIT_PATH") is null)
+            Skip = "tini-static is not installed (apt-get install tini)";
+    }
+}
