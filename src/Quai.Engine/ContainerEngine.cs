@@ -47,6 +47,16 @@ public sealed partial class ContainerEngine : IDisposable
     public Container Create(RunOptions o)
     {
         var image = Images.Resolve(o.Image);
+        if (o.Platform is { Length: > 0 } wanted)
+        {
+            Oci.Image.Platform platform;
+            try { platform = Oci.Image.Platform.Parse(wanted); }
+            catch (Exception e) when (e is FormatException or ArgumentException or InvalidDataException)
+            { throw new EngineUsageException($"\"{wanted}\": {e.Message}"); }
+            var actual = image.Config.Platform;
+            if (!platform.Matches(actual))
+                throw new EngineUsageException($"image with reference {o.Image} was found but does not match the specified platform: wanted {platform}, actual: {actual}");
+        }
         var hc = o.HostConfig;
         RestartManager_Validate(hc);
         if (hc.AutoRemove && hc.RestartPolicy.Name is not ("no" or ""))

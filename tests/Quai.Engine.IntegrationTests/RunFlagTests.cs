@@ -20,6 +20,16 @@ public sealed class RunFlagTests(QuaiHost q) : IClassFixture<QuaiHost>
         Assert.Contains("invalid argument \"1-x\" for \"--cpuset-cpus\" flag", bad.Err);
     }
 
+    [Fact]
+    public void Platform_MustMatchTheImage()
+    {
+        Assert.Equal("ok", q.Ok("run", "--rm", "--platform", "linux/amd64", "bb", "echo", "ok"));
+        var other = q.Run("run", "--rm", "--platform", "linux/arm64", "bb", "echo", "ok");
+        Assert.Equal(125, other.Code);
+        Assert.Contains("does not match the specified platform: wanted linux/arm64/v8, actual: linux/amd64", other.Err);
+        Assert.DoesNotContain("ok", other.Out);
+    }
+
     [SkippableInitFact]
     public void Init_RunsDockerInitAsPid1_AndTheCommandUnderIt()
     {

@@ -6,6 +6,8 @@ namespace Quai.Engine.Containers;
 public sealed class RunOptions
 {
     public string Image { get; set; } = "";
+    /// <summary>--platform (os/arch[/variant]): the image must match it.</summary>
+    public string? Platform { get; set; }
     public string? Name { get; set; }
     public List<string> Cmd { get; set; } = [];
     /// <summary>--entrypoint (null: the image's; "": none).</summary>
