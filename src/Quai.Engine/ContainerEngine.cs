@@ -217,6 +217,23 @@ public sealed partial class ContainerEngine : IDisposable
             var i = spec.IndexOf(':');
             Add(new MountPoint { Type = "tmpfs", Destination = i < 0 ? spec : spec[..i], Mode = i < 0 ? "" : spec[(i + 1)..], RW = true });
         }
+        foreach (var spec in o.VolumesFrom)
+        {
+            // Docker: the other container's volumes and binds, at the same places, with its mode
+            // unless :ro or :rw is given; the container's own mounts win. They stay the other
+            // container's: rm -v of this one does not remove them.
+            var colon = spec.LastIndexOf(':');
+            var mode = colon > 0 ? spec[(colon + 1)..] : "";
+            if (mode is not ("" or "ro" or "rw")) throw new EngineUsageException($"invalid mode for volumes-from: {mode}");
+            var from = Store.Load(Store.Resolve(mode.Length > 0 ? spec[..colon] : spec));
+            foreach (var m in from.Mounts.Where(m => m.Type is "volume" or "bind"))
+                if (!list.Any(x => x.Destination == m.Destination))
+                    list.Add(new MountPoint
+                    {
+                        Type = m.Type, Name = m.Name, Source = m.Source, Destination = m.Destination, Driver = m.Driver,
+                        Mode = m.Mode, RW = mode.Length > 0 ? mode == "rw" : m.RW, Propagation = m.Propagation, Anonymous = false,
+                    });
+        }
         foreach (var dest in ic.Volumes?.Keys.ToList() ?? [])
             if (!list.Any(m => m.Destination == dest)) list.Add(Anonymous(dest));
         return list;

@@ -30,6 +30,28 @@ public sealed class RunFlagTests(QuaiHost q) : IClassFixture<QuaiHost>
         Assert.DoesNotContain("ok", other.Out);
     }
 
+    [Fact]
+    public void VolumesFrom_SharesTheOtherContainersVolumes_ReadOnlyWhenAsked()
+    {
+        var source = QuaiHost.Unique("vsrc");
+        var volume = QuaiHost.Unique("vdata");
+        try
+        {
+            q.Track(q.Ok("create", "--name", source, "-v", volume + ":/shared", "bb", "true"));
+            Assert.Equal("", q.Ok("run", "--rm", "--volumes-from", source, "bb", "sh", "-c", "echo written > /shared/f"));
+            Assert.Equal("written", q.Ok("run", "--rm", "--volumes-from", source + ":ro", "bb", "cat", "/shared/f"));
+            var ro = q.Run("run", "--rm", "--volumes-from", source + ":ro", "bb", "sh", "-c", "echo again > /shared/f");
+            Assert.NotEqual(0, ro.Code);
+            Assert.Contains("Read-only file system", ro.Err);
+            Assert.Equal(125, q.Run("run", "--rm", "--volumes-from", "no-such-container-x", "bb", "true").Code);
+        }
+        finally
+        {
+            q.Run("rm", "-f", source);
+            q.Run("volume", "rm", volume);
+        }
+    }
+
     [SkippableInitFact]
     public void Init_RunsDockerInitAsPid1_AndTheCommandUnderIt()
     {

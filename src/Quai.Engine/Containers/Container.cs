@@ -149,6 +149,7 @@ public sealed class HostConfig
     public bool? Init { get; set; }
     public long ShmSize { get; set; } = 64 * 1024 * 1024;
     public List<MountSpec>? Mounts { get; set; }
+    public List<string>? VolumesFrom { get; set; }
 }
 
 /// <summary>A mount as inspect shows it (volumes, binds, tmpfs).</summary>

@@ -25,6 +25,8 @@ public sealed class RunOptions
     public List<string> Volumes { get; set; } = [];
     /// <summary>--mount type=…,source=…,target=…</summary>
     public List<string> Mounts { get; set; } = [];
+    /// <summary>--volumes-from CONTAINER[:ro|:rw]: that container's volumes and binds.</summary>
+    public List<string> VolumesFrom { get; set; } = [];
     /// <summary>--tmpfs /path[:opts]</summary>
     public List<string> Tmpfs { get; set; } = [];
     public string? StopSignal { get; set; }

@@ -30,6 +30,7 @@ public sealed class RunFlags
     public Option<string?> CpusetCpus { get; } = new("--cpuset-cpus") { Description = "CPUs in which to allow execution (0-3, 0,1)" };
     public Option<string?> CpusetMems { get; } = new("--cpuset-mems") { Description = "MEMs in which to allow execution (0-3, 0,1)" };
     public Option<string?> Platform { get; } = new("--platform") { Description = "Set platform if server is multi-platform capable" };
+    public Option<string[]> VolumesFrom { get; } = Many("--volumes-from", "Mount volumes from the specified container(s)");
     public Option<bool> Init { get; } = new("--init") { Description = "Run an init inside the container that forwards signals and reaps processes" };
     public Option<long?> PidsLimit { get; } = new("--pids-limit") { Description = "Tune container pids limit (set -1 for unlimited)" };
     public Option<string[]> CapAdd { get; } = Many("--cap-add", "Add Linux capabilities");
@@ -65,7 +66,7 @@ public sealed class RunFlags
                      Interactive, Tty, Name, Env, EnvFile, User, Workdir, Entrypoint, Hostname, Rm, Restart, Memory, MemorySwap, Cpus, CpuShares,
                      PidsLimit, CapAdd, CapDrop, Privileged, ReadOnly, Tmpfs, SecurityOpt, Ulimit, Sysctl, Device, OomScoreAdj, Network,
                      Volume, Mount, Label, HealthCmd, HealthInterval, HealthTimeout, HealthStartPeriod, HealthRetries, NoHealthcheck,
-                     StopSignal, StopTimeout, LogDriver, LogOpt, ShmSize, CpusetCpus, CpusetMems, Init, Platform,
+                     StopSignal, StopTimeout, LogDriver, LogOpt, ShmSize, CpusetCpus, CpusetMems, Init, Platform, VolumesFrom,
                  })
             cmd.Add(o);
     }
@@ -102,6 +103,7 @@ public sealed class RunFlags
         if (p.GetValue(CpusetCpus) is { } cc) hc.CpusetCpus = CpuList(cc, "--cpuset-cpus");
         if (p.GetValue(CpusetMems) is { } cm) hc.CpusetMems = CpuList(cm, "--cpuset-mems");
         if (p.GetValue(Init)) hc.Init = true;
+        hc.VolumesFrom = List(p.GetValue(VolumesFrom));
         if (p.GetValue(Network) is { } net)
         {
             if (net is not ("none" or "host" or "default" or "bridge"))
@@ -151,7 +153,7 @@ public sealed class RunFlags
             Image = image, Platform = p.GetValue(Platform), Cmd = command.ToList(), Name = p.GetValue(Name), Entrypoint = p.GetValue(Entrypoint),
             Env = List(p.GetValue(Env)) ?? [], EnvFiles = List(p.GetValue(EnvFile)) ?? [], User = p.GetValue(User), WorkingDir = p.GetValue(Workdir),
             Hostname = p.GetValue(Hostname), Tty = p.GetValue(Tty), Interactive = p.GetValue(Interactive), Detach = detach,
-            Volumes = List(p.GetValue(Volume)) ?? [], Mounts = List(p.GetValue(Mount)) ?? [], Tmpfs = List(p.GetValue(Tmpfs)) ?? [],
+            Volumes = List(p.GetValue(Volume)) ?? [], Mounts = List(p.GetValue(Mount)) ?? [], VolumesFrom = List(p.GetValue(VolumesFrom)) ?? [], Tmpfs = List(p.GetValue(Tmpfs)) ?? [],
             StopSignal = p.GetValue(StopSignal), StopTimeout = p.GetValue(StopTimeout), NoHealthcheck = p.GetValue(NoHealthcheck),
             HostConfig = hc,
         };
