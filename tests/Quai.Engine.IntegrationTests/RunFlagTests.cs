@@ -52,6 +52,37 @@ public sealed class RunFlagTests(QuaiHost q) : IClassFixture<QuaiHost>
         }
     }
 
+    [Fact]
+    public void AttachFlag_SelectsTheStreams()
+    {
+        var outOnly = q.Run("run", "--rm", "-a", "stdout", "bb", "sh", "-c", "echo to-out; echo to-err >&2");
+        Assert.Equal(("to-out\n", ""), (outOnly.Out, outOnly.Err));
+        var errOnly = q.Run("run", "--rm", "-a", "STDERR", "bb", "sh", "-c", "echo to-out; echo to-err >&2");
+        Assert.Equal(("", "to-err\n"), (errOnly.Out, errOnly.Err));
+        var conflict = q.Run("run", "-d", "-a", "stdout", "bb", "true");
+        Assert.Equal(125, conflict.Code);
+        Assert.Contains("Conflicting options: -a and -d", conflict.Err);
+    }
+
+    [Fact]
+    public void DetachKeys_LeaveTheContainerRunning_OtherInputPassesThrough()
+    {
+        var name = QuaiHost.Unique("detach");
+        try
+        {
+            // ctrl-p ctrl-q (Docker's default) ends the attach; the container goes on
+            var r = q.RunWith("abc\u0010\u0011", TimeSpan.FromSeconds(20), "run", "-i", "--name", name, "bb", "sh", "-c", "cat > /tmp/in; sleep 60");
+            Assert.Equal(0, r.Code);
+            Assert.Equal("running", q.Inspect(name, "{{.State.Status}}"));
+            Assert.Equal("abc", q.Ok("exec", name, "cat", "/tmp/in"));
+            // a custom sequence; bytes that only start it are ordinary input
+            var echo = q.RunWith("x\u0018y\n", TimeSpan.FromSeconds(20), "run", "--rm", "-i", "--detach-keys", "ctrl-x,z", "bb", "cat");
+            Assert.Equal("x\u0018y\n", echo.Out);
+            Assert.Equal(125, q.Run("run", "--rm", "-i", "--detach-keys", "ctrl-", "bb", "true").Code);
+        }
+        finally { q.Run("rm", "-f", name); }
+    }
+
     [SkippableInitFact]
     public void Init_RunsDockerInitAsPid1_AndTheCommandUnderIt()
     {

@@ -11,7 +11,7 @@ public static class ArgsNormalizer
     private static readonly HashSet<string> BoolFlags =
     [
         "-d", "--detach", "-i", "--interactive", "-t", "--tty", "--rm", "--privileged", "--read-only", "--no-healthcheck",
-        "--help", "-h", "--init", "--sig-proxy", "-P", "--publish-all", "--oom-kill-disable", "-q", "--quiet",
+        "--help", "--init", "--sig-proxy", "-P", "--publish-all", "--oom-kill-disable", "-q", "--quiet",
     ];
 
     private static readonly HashSet<string> GlobalValueFlags = ["--root", "--storage-driver"];

@@ -19,12 +19,14 @@ public static unsafe partial class AttachClient
 
     /// <summary>Streams until the container exits; returns its exit code (or the recorded one if
     /// the connection ended early).</summary>
-    public static int Stream(ContainerEngine engine, string id, Socket s, bool stdin, bool tty)
+    public static int Stream(ContainerEngine engine, string id, Socket s, AttachOptions o)
     {
+        var (stdin, tty) = (o.Stdin, o.Tty);
         byte[]? saved = null;
         if (tty && stdin && IsATty(0) == 1) saved = MakeRaw(0);
         var signals = new List<PosixSignalRegistration>();
-        if (!tty)
+        var detached = false;
+        if (!tty && o.SigProxy)
             foreach (var sig in new[] { Sig.INT, Sig.TERM, Sig.HUP, Sig.QUIT, Sig.USR1, Sig.USR2 })
                 signals.Add(PosixSignalRegistration.Create((PosixSignal)sig, ctx =>
                 {
@@ -35,25 +37,36 @@ public static unsafe partial class AttachClient
         {
             if (stdin)
             {
+                var matched = 0;
                 new Thread(() =>
                 {
-                    var buf = new byte[8192];
+                    var buf = new byte[8192 + 64]; // room for a held-back partial detach sequence
                     fixed (byte* b = buf)
                     {
                         while (true)
                         {
-                            var n = Libc.Read(0, b, buf.Length);
+                            var n = Libc.Read(0, b, 8192);
                             if (n < 0 && Marshal.GetLastPInvokeError() == Errno.EINTR) continue;
                             if (n <= 0) break;
-                            try { s.Send(buf, 0, (int)n, SocketFlags.None); } catch (Exception) { return; }
+                            var count = (int)n;
+                            if (o.DetachKeys is { } keys && DetachMatcher.Feed(ref matched, keys, buf, ref count))
+                            {
+                                // the detach sequence: leave the container running, end the attach
+                                detached = true;
+                                try { if (count > 0) s.Send(buf, 0, count, SocketFlags.None); } catch (Exception) { }
+                                try { s.Shutdown(SocketShutdown.Both); } catch (Exception) { }
+                                return;
+                            }
+                            try { s.Send(buf, 0, count, SocketFlags.None); } catch (Exception) { return; }
                         }
                     }
                     try { s.Shutdown(SocketShutdown.Send); } catch (Exception) { }
                 }) { IsBackground = true, Name = "stdin" }.Start();
             }
-            using var stdout = Console.OpenStandardOutput();
-            using var stderr = Console.OpenStandardError();
+            using var stdout = o.Stdout ? Console.OpenStandardOutput() : System.IO.Stream.Null;
+            using var stderr = o.Stderr ? Console.OpenStandardError() : System.IO.Stream.Null;
             var code = AttachProtocol.Pump(s, stdout, stderr);
+            if (detached) return 0;
             return code ?? engine.Wait(id);
         }
         finally

@@ -24,7 +24,9 @@ public static class LifecycleCommands
                 return EngineCli.Run(cli, p, engine =>
                 {
                     var c = engine.Inspect(names[0]);
-                    return RunCommand.StartAttached(cli, engine, c.Id, p.GetValue(interactive) && c.Config.OpenStdin, c.Config.Tty, c.HostConfig.AutoRemove);
+                    return RunCommand.StartAttached(cli, engine, c.Id,
+                        new AttachOptions(p.GetValue(interactive) && c.Config.OpenStdin, c.Config.Tty, DetachKeys: AttachOptions.DefaultDetachKeys),
+                        c.HostConfig.AutoRemove);
                 });
             }
             return EngineCli.ForEach(cli, p, names, (engine, n) =>
@@ -119,16 +121,18 @@ public static class LifecycleCommands
     {
         var noStdin = new Option<bool>("--no-stdin") { Description = "Do not attach STDIN" };
         var sigProxy = new Option<bool>("--sig-proxy") { Description = "Proxy all received signals to the process", DefaultValueFactory = _ => true };
+        var detachKeys = new Option<string?>("--detach-keys") { Description = "Override the key sequence for detaching a container" };
         var target = new Argument<string>("CONTAINER");
-        var cmd = new Command("attach", "Attach local standard input, output, and error streams to a running container") { noStdin, sigProxy, target };
+        var cmd = new Command("attach", "Attach local standard input, output, and error streams to a running container") { noStdin, sigProxy, detachKeys, target };
         cmd.SetAction(p => EngineCli.Run(cli, p, engine =>
         {
             var c = engine.Inspect(p.GetValue(target)!);
             if (c.State.Status != "running" && c.State.Status != "paused")
                 throw new ConflictException("You cannot attach to a stopped container, start it first");
             var stdin = c.Config.OpenStdin && !p.GetValue(noStdin);
+            var keys = p.GetValue(detachKeys) is { } dk ? AttachOptions.ParseDetachKeys(dk) : AttachOptions.DefaultDetachKeys;
             var s = AttachClient.Connect(engine, c.Id, stdin);
-            return AttachClient.Stream(engine, c.Id, s, stdin, c.Config.Tty);
+            return AttachClient.Stream(engine, c.Id, s, new AttachOptions(stdin, c.Config.Tty, SigProxy: p.GetValue(sigProxy), DetachKeys: keys));
         }));
         return cmd;
     }

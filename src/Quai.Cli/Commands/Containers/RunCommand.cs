@@ -13,18 +13,32 @@ public static class RunCommand
         var flags = new RunFlags();
         var detach = new Option<bool>("--detach", "-d") { Description = "Run container in background and print container ID" };
         var sigProxy = new Option<bool>("--sig-proxy") { Description = "Proxy received signals to the process", DefaultValueFactory = _ => true };
+        var attach = new Option<string[]>("--attach", "-a") { Description = "Attach to STDIN, STDOUT or STDERR", AllowMultipleArgumentsPerToken = false };
+        var detachKeys = new Option<string?>("--detach-keys") { Description = "Override the key sequence for detaching a container" };
         var image = new Argument<string>("IMAGE");
         var command = new Argument<string[]>("COMMAND") { Arity = ArgumentArity.ZeroOrMore };
         var cmd = new Command(run ? "run" : "create", run ? "Create and run a new container from an image" : "Create a new container");
         flags.AddTo(cmd);
-        if (run) { cmd.Add(detach); cmd.Add(sigProxy); }
+        if (run) { cmd.Add(detach); cmd.Add(sigProxy); cmd.Add(attach); cmd.Add(detachKeys); }
         cmd.Add(image);
         cmd.Add(command);
         cmd.SetAction(p =>
         {
             RunOptions o;
+            AttachOptions? ao = null;
             var isDetach = !run || p.GetValue(detach);
-            try { o = flags.Read(p, p.GetValue(image)!, p.GetValue(command) ?? [], isDetach); }
+            try
+            {
+                o = flags.Read(p, p.GetValue(image)!, p.GetValue(command) ?? [], isDetach);
+                if (run && !isDetach)
+                {
+                    var streams = p.GetValue(attach) is { Length: > 0 } a ? AttachOptions.ParseStreams(a) : (o.Interactive, true, true);
+                    ao = new AttachOptions(o.Interactive && streams.Item1, o.Tty, streams.Item2, streams.Item3, p.GetValue(sigProxy),
+                        p.GetValue(detachKeys) is { } dk ? AttachOptions.ParseDetachKeys(dk) : AttachOptions.DefaultDetachKeys);
+                }
+                else if (isDetach && p.GetValue(attach) is { Length: > 0 })
+                    throw new EngineUsageException("Conflicting options: -a and -d");
+            }
             catch (Exception e) { return EngineCli.Fail(cli, e); }
             return EngineCli.Run(cli, p, engine =>
             {
@@ -50,20 +64,21 @@ public static class RunCommand
                     cli.Out.WriteLine(c.Id);
                     return 0;
                 }
-                return StartAttached(cli, engine, c.Id, o.Interactive, o.Tty, o.HostConfig.AutoRemove);
+                return StartAttached(cli, engine, c.Id, ao!, o.HostConfig.AutoRemove);
             });
         });
         return cmd;
     }
 
     /// <summary>Starts the monitor in attach mode, connects before the container starts, streams.</summary>
-    public static int StartAttached(CliContext cli, ContainerEngine engine, string id, bool stdin, bool tty, bool autoRemove)
+    public static int StartAttached(CliContext cli, ContainerEngine engine, string id, AttachOptions ao, bool autoRemove)
     {
+        var stdin = ao.Stdin;
         using var h = engine.Start(id, waitForAttach: true);
         if (h.AlreadyRunning)
         {
             var s0 = AttachClient.Connect(engine, id, stdin);
-            return AttachClient.Stream(engine, id, s0, stdin, tty);
+            return AttachClient.Stream(engine, id, s0, ao);
         }
         var line = h.ReadLine();
         if (line != "created")
@@ -82,7 +97,7 @@ public static class RunCommand
             return EngineCli.Daemon(cli, e.Message, e.ExitCode);
         }
         Quai.Engine.Monitor.ContainerMonitor.Mark("started", "cli");
-        var code = AttachClient.Stream(engine, id, s, stdin, tty);
+        var code = AttachClient.Stream(engine, id, s, ao);
         Quai.Engine.Monitor.ContainerMonitor.Mark("exit code received", "cli");
         WaitRemoved(engine, id, autoRemove);
         Quai.Engine.Monitor.ContainerMonitor.Mark("removed", "cli");
