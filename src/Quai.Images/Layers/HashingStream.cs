@@ -35,11 +35,11 @@ public sealed class HashingStream(Stream inner, bool leaveOpen = false) : Stream
     public override bool CanRead => inner.CanRead;
     public override bool CanSeek => false;
     public override bool CanWrite => inner.CanWrite;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => BytesHashed; set => throw new NotSupportedException(); }
+    public override long Length => throw new NotSupportedException("a forward-only stream: no seeking or length");
+    public override long Position { get => BytesHashed; set => throw new NotSupportedException("a forward-only stream: no seeking or length"); }
     public override void Flush() => inner.Flush();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException("a forward-only stream: no seeking or length");
+    public override void SetLength(long value) => throw new NotSupportedException("a forward-only stream: no seeking or length");
     protected override void Dispose(bool disposing)
     {
         if (disposing) { _hash.Dispose(); if (!leaveOpen) inner.Dispose(); }

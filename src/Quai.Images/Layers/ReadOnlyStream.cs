@@ -7,10 +7,10 @@ public abstract class ReadOnlyStream : Stream
     public override bool CanRead => true;
     public override bool CanSeek => false;
     public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    public override long Length => throw new NotSupportedException("a forward-only stream: no seeking, length or writing");
+    public override long Position { get => throw new NotSupportedException("a forward-only stream: no seeking, length or writing"); set => throw new NotSupportedException(); }
     public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException("a forward-only stream: no seeking, length or writing");
+    public override void SetLength(long value) => throw new NotSupportedException("a forward-only stream: no seeking, length or writing");
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException("a forward-only stream: no seeking, length or writing");
 }
