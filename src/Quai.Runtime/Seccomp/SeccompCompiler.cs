@@ -101,9 +101,10 @@ public static class SeccompCompiler
             foreach (var name in sc.Names ?? [])
             {
                 if (string.IsNullOrEmpty(name)) throw new SeccompException($"seccomp: {where} has an empty syscall name");
-                // As runc: the runtime still has to write() the listener fd to its parent after loading.
-                if (action == SECCOMP_RET_USER_NOTIF && name == "write")
-                    throw new SeccompException($"seccomp: {where}: SCMP_ACT_NOTIFY cannot be used for the write syscall");
+                // The runtime still hands the listener fd over after loading the filter (runc: write;
+                // quai: sendmsg to the listener socket): notifying on those would deadlock it.
+                if (action == SECCOMP_RET_USER_NOTIF && name is "write" or "sendmsg")
+                    throw new SeccompException($"seccomp: {where}: SCMP_ACT_NOTIFY cannot be used for the {name} syscall");
                 allNames.Add(name);
                 if (action == defaultAction) continue;
                 if (!byName.TryGetValue(name, out var rs)) byName[name] = rs = new SyscallRules();
