@@ -65,7 +65,7 @@ internal sealed class NonClosingStream(Stream inner) : Stream
     public override bool CanSeek => false;
     public override bool CanWrite => inner.CanWrite;
     public override long Length => throw new NotSupportedException("a forward-only stream: no seeking or length");
-    public override long Position { get => throw new NotSupportedException("a forward-only stream: no seeking or length"); set => throw new NotSupportedException(); }
+    public override long Position { get => throw new NotSupportedException("a forward-only stream: no seeking or length"); set => throw new NotSupportedException("a forward-only stream: no seeking"); }
     public override void Flush() => inner.Flush();
     public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException("a forward-only stream: no seeking or length");

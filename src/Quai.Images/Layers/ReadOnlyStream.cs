@@ -8,7 +8,7 @@ public abstract class ReadOnlyStream : Stream
     public override bool CanSeek => false;
     public override bool CanWrite => false;
     public override long Length => throw new NotSupportedException("a forward-only stream: no seeking, length or writing");
-    public override long Position { get => throw new NotSupportedException("a forward-only stream: no seeking, length or writing"); set => throw new NotSupportedException(); }
+    public override long Position { get => throw new NotSupportedException("a forward-only stream: no seeking, length or writing"); set => throw new NotSupportedException("a forward-only stream: no seeking"); }
     public override void Flush() { }
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException("a forward-only stream: no seeking, length or writing");
     public override void SetLength(long value) => throw new NotSupportedException("a forward-only stream: no seeking, length or writing");
