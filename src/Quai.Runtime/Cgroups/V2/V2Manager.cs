@@ -22,7 +22,7 @@ public sealed class V2Manager : CgroupManagerBase
         _controllers = new List<IController>
         {
             new PidsController(), new MemoryController(), new IoController(), new CpuController(),
-            new DevicesController(Options.AppendDefaultDevices), new CpusetController(), new HugetlbController(), new V1.RdmaController(),
+            new DevicesController(Options.AppendDefaultDevices), new V1.CpusetController(), new HugetlbController(), new V1.RdmaController(),
         };
     }
 
