@@ -22,8 +22,9 @@ public static class CreateCommand
             foreach (var o in new Option[] { Bundle, ConsoleSocket, PidFile, NoPivot, NoNewKeyring, PreserveFds }) c.Options.Add(o);
         }
 
-        public ContainerRuntime.CreateOptions Read(ParseResult p, int consoleFd = -1) => new()
+        public ContainerRuntime.CreateOptions Read(ParseResult p, int consoleFd = -1, Oci.Runtime.Spec? spec = null) => new()
         {
+            Spec = spec,
             Bundle = p.GetValue(Bundle)!, ConsoleSocket = p.GetValue(ConsoleSocket), PidFile = p.GetValue(PidFile),
             NoPivot = p.GetValue(NoPivot), PreserveFds = p.GetValue(PreserveFds) + ListenFds(), ConsoleSocketFd = consoleFd,
         };

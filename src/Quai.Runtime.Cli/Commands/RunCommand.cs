@@ -32,13 +32,13 @@ public static class RunCommand
             var terminal = spec.Process?.Terminal == true;
             if (p.GetValue(detach))
             {
-                runtime.Create(name, flags.Read(p));
+                runtime.Create(name, flags.Read(p, spec: spec));
                 runtime.Start(name);
                 return 0;
             }
             if (!p.GetValue(noSubreaper)) Libc.Prctl(36 /* PR_SET_CHILD_SUBREAPER */, 1, 0, 0, 0);
             using var relay = terminal && p.GetValue(flags.ConsoleSocket) is null ? TerminalRelay.Create() : null;
-            var record = runtime.Create(name, flags.Read(p, relay?.RuntimeEnd ?? -1));
+            var record = runtime.Create(name, flags.Read(p, relay?.RuntimeEnd ?? -1, spec));
             return ForegroundProcess.Wait(record.InitPid, relay, () => runtime.Start(name), () =>
             {
                 if (!p.GetValue(keep)) runtime.Delete(name, force: true);

@@ -31,6 +31,8 @@ public sealed partial class ContainerRuntime(string root, Action<string>? warn =
         public int PreserveFds { get; init; }
         /// <summary>An already connected console socket (used by `run` to receive the pty itself).</summary>
         public int ConsoleSocketFd { get; init; } = -1;
+        /// <summary>The bundle's config when the caller has already read it (else read here).</summary>
+        public Spec? Spec { get; init; }
     }
 
     public static Spec LoadSpec(string bundle)
@@ -61,7 +63,7 @@ public sealed partial class ContainerRuntime(string root, Action<string>? warn =
     {
         ContainerStore.ValidateId(id);
         var bundle = Path.GetFullPath(options.Bundle);
-        var spec = LoadSpec(bundle);
+        var spec = options.Spec ?? LoadSpec(bundle);
         SpecValidator.Validate(spec, Rootless);
         var rootfs = Path.GetFullPath(Path.Combine(bundle, spec.Root!.Path));
         if (!Directory.Exists(rootfs)) throw new RuntimeException($"rootfs ({rootfs}) does not exist");
