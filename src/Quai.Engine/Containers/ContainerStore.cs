@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Quai.Engine.Interop;
+using Quai.Interop;
 
 namespace Quai.Engine.Containers;
 

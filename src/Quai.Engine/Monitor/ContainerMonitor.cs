@@ -3,12 +3,12 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using Quai.Engine.Containers;
-using Quai.Engine.Interop;
 using Quai.Engine.Logs;
 using Quai.Engine.Specs;
 using Quai.Interop;
 using Quai.Oci.Runtime;
 using Quai.Runtime.Containers;
+using Quai.Runtime.Launch;
 using ContainerStore = Quai.Engine.Containers.ContainerStore;
 using Quai.Runtime.Process;
 using Quai.Runtime.Terminal;
@@ -26,7 +26,6 @@ public sealed unsafe class ContainerMonitor
     private readonly string _id;
     private readonly bool _waitForAttach;
     private readonly string _dir;
-    private readonly object _stdioLock = new();
     private readonly object _clientsLock = new();
     private readonly List<Socket> _clients = [];
     private readonly ManualResetEventSlim _firstClient = new();
@@ -231,23 +230,12 @@ public sealed unsafe class ContainerMonitor
                 stderr = ProcessSpawner.Pipe();
                 if (c.Config.OpenStdin) stdin = ProcessSpawner.Pipe();
             }
-            ContainerRecord record;
-            lock (_stdioLock)
+            var record = _engine.Runtime.Create(_id, new ContainerRuntime.CreateOptions
             {
-                var saved = new[] { EngineNative.Dup(0), EngineNative.Dup(1), EngineNative.Dup(2) };
-                try
-                {
-                    Libc.Dup2(stdin?[0] ?? devnull, 0);
-                    Libc.Dup2(stdout?[1] ?? devnull, 1);
-                    Libc.Dup2(stderr?[1] ?? devnull, 2);
-                    record = _engine.Runtime.Create(_id, new ContainerRuntime.CreateOptions { Bundle = bundle, ConsoleSocketFd = console?[1] ?? -1 });
-                    Mark("runtime created");
-                }
-                finally
-                {
-                    for (var i = 0; i < 3; i++) { Libc.Dup2(saved[i], i); Libc.Close(saved[i]); }
-                }
-            }
+                Bundle = bundle, ConsoleSocketFd = console?[1] ?? -1,
+                Stdio = new StdioFds(stdin?[0] ?? devnull, stdout?[1] ?? devnull, stderr?[1] ?? devnull),
+            });
+            Mark("runtime created");
             if (tty)
             {
                 var (master, _) = ConsoleSocket.ReceiveFd(console![0]);
@@ -462,23 +450,15 @@ public sealed unsafe class ContainerMonitor
         proc.ConsoleSize = null;
         var pipe = ProcessSpawner.Pipe();
         int pid;
-        lock (_stdioLock)
+        var devnull = Libc.Open("/dev/null", O.RDWR | O.CLOEXEC, 0);
+        try
         {
-            var devnull = Libc.Open("/dev/null", O.RDWR | O.CLOEXEC, 0);
-            var saved = new[] { EngineNative.Dup(0), EngineNative.Dup(1), EngineNative.Dup(2) };
-            try
-            {
-                Libc.Dup2(devnull, 0);
-                Libc.Dup2(pipe[1], 1);
-                Libc.Dup2(pipe[1], 2);
-                pid = _engine.Runtime.Exec(_id, new ContainerRuntime.ExecOptions { Process = proc });
-            }
-            finally
-            {
-                for (var i = 0; i < 3; i++) { Libc.Dup2(saved[i], i); Libc.Close(saved[i]); }
-                Libc.Close(devnull);
-                Libc.Close(pipe[1]);
-            }
+            pid = _engine.Runtime.Exec(_id, new ContainerRuntime.ExecOptions { Process = proc, Stdio = new StdioFds(devnull, pipe[1], pipe[1]) });
+        }
+        finally
+        {
+            Libc.Close(devnull);
+            Libc.Close(pipe[1]);
         }
         var output = new MemoryStream();
         var reader = new Thread(() =>

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Quai.Engine.Containers;
-using Quai.Engine.Interop;
+using Quai.Interop;
 
 namespace Quai.Engine.Volumes;
 

@@ -17,6 +17,8 @@ public sealed partial class ContainerRuntime
         public int ConsoleSocketFd { get; init; } = -1;
         public string? PidFile { get; init; }
         public int PreserveFds { get; init; }
+        /// <summary>The process's stdin, stdout and stderr (default: this process's own).</summary>
+        public StdioFds Stdio { get; init; } = StdioFds.Inherit;
     }
 
     /// <summary>The container's process as the base of an exec'd one: runc's defaults for
@@ -55,7 +57,7 @@ public sealed partial class ContainerRuntime
         {
             var pid = InitLauncher.Launch(new InitLauncher.Request
             {
-                Config = config, Cgroups = cgroups, Join = join, New = [], ConsoleSocketFd = console,
+                Config = config, Cgroups = cgroups, Join = join, New = [], ConsoleSocketFd = console, Stdio = options.Stdio,
                 SeccompListenerFd = listener,
             });
             if (options.PidFile is { } pf) WritePidFile(pf, pid);

@@ -31,6 +31,8 @@ public sealed partial class ContainerRuntime(string root, Action<string>? warn =
         public int PreserveFds { get; init; }
         /// <summary>An already connected console socket (used by `run` to receive the pty itself).</summary>
         public int ConsoleSocketFd { get; init; } = -1;
+        /// <summary>The init's stdin, stdout and stderr (default: this process's own).</summary>
+        public StdioFds Stdio { get; init; } = StdioFds.Inherit;
         /// <summary>The bundle's config when the caller has already read it (else read here).</summary>
         public Spec? Spec { get; init; }
     }
@@ -111,6 +113,7 @@ public sealed partial class ContainerRuntime(string root, Action<string>? warn =
                 New = (spec.Linux?.Namespaces ?? []).Where(n => string.IsNullOrEmpty(n.Path)).Select(n => n.Type).ToList(),
                 FifoFd = fifo,
                 ConsoleSocketFd = console,
+                Stdio = options.Stdio,
                 SeccompListenerFd = listener,
                 ParentHooks = hasParentHooks ? pid =>
                 {

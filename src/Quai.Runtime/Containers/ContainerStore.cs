@@ -84,30 +84,7 @@ public sealed partial class ContainerStore(string root)
     }
 
     /// <summary>An exclusive lock on the container's directory for the life of the handle.</summary>
-    public IDisposable Lock(string id) => new DirLock(Dir(id));
-
-    private sealed partial class DirLock : IDisposable
-    {
-        private readonly int _fd;
-
-        public DirLock(string dir)
-        {
-            _fd = Libc.Open(dir, O.RDONLY | O.DIRECTORY | O.CLOEXEC, 0);
-            if (_fd < 0)
-            {
-                var e = Marshal.GetLastPInvokeError();
-                if (e == Errno.ENOENT) throw new ContainerNotFoundException(Path.GetFileName(dir));
-                throw new ErrnoException($"open {dir}", e);
-            }
-            while (Flock(_fd, 2 /* LOCK_EX */) < 0)
-                if (Marshal.GetLastPInvokeError() != Errno.EINTR) throw ErrnoException.FromLast($"lock {dir}");
-        }
-
-        public void Dispose() => Libc.Close(_fd);
-
-        [LibraryImport("libc", EntryPoint = "flock", SetLastError = true)]
-        private static partial int Flock(int fd, int op);
-    }
+    public IDisposable Lock(string id) => FileLock.TryOnExisting(Dir(id)) ?? throw new ContainerNotFoundException(id);
 }
 
 /// <summary>An error of the runtime itself, printed as is; exit status 1 like runc.</summary>

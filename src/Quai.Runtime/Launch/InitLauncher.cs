@@ -26,6 +26,8 @@ public sealed unsafe class InitLauncher
         public int FifoFd { get; init; } = -1;
         public int ConsoleSocketFd { get; init; } = -1;
         public int SeccompListenerFd { get; init; } = -1;
+        /// <summary>The process's stdin, stdout and stderr (default: this process's own 0-2).</summary>
+        public StdioFds Stdio { get; init; } = StdioFds.Inherit;
         /// <summary>Runs prestart + createRuntime hooks with the init's pid (create only).</summary>
         public Action<int>? ParentHooks { get; init; }
     }
@@ -44,7 +46,7 @@ public sealed unsafe class InitLauncher
 
         // fds of the child: 0-2, the preserved ones, then ours in a fixed order.
         var next = 3 + config.PreserveFds;
-        var map = new List<(int, int)> { (0, 0), (1, 1), (2, 2) };
+        var map = new List<(int, int)> { (request.Stdio.In, 0), (request.Stdio.Out, 1), (request.Stdio.Err, 2) };
         for (var i = 0; i < config.PreserveFds; i++) map.Add((3 + i, 3 + i));
         var initFd = next++;
         map.Add((childSock, initFd));
@@ -236,6 +238,13 @@ public sealed unsafe class InitLauncher
         }
         finally { Libc.Close(fd); }
     }
+}
+
+/// <summary>The fds that become a container process's 0, 1 and 2: passed explicitly, so that no
+/// caller swaps its own stdio (under a lock) to hand them over.</summary>
+public readonly record struct StdioFds(int In, int Out, int Err)
+{
+    public static StdioFds Inherit { get; } = new(0, 1, 2);
 }
 
 public sealed class InitFailedException(string message) : Exception(message);

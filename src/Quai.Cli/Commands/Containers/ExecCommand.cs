@@ -1,10 +1,10 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using Quai.Engine;
 using Quai.Engine.Containers;
 using Quai.Engine.Specs;
 using Quai.Interop;
 using Quai.Runtime.Containers;
+using Quai.Runtime.Launch;
 using Quai.Runtime.Process;
 using Quai.Runtime.Terminal;
 
@@ -70,10 +70,11 @@ public static class ExecCommand
                     // stdin of the process: /dev/null unless -i
                     devnull = Libc.Open("/dev/null", O.RDWR | O.CLOEXEC, 0);
                 }
-                pid = WithStdio(devnull, !foreground, () => engine.Runtime.Exec(c.Id, new ContainerRuntime.ExecOptions
+                pid = engine.Runtime.Exec(c.Id, new ContainerRuntime.ExecOptions
                 {
                     Process = proc, ConsoleSocketFd = relay?.RuntimeEnd ?? -1,
-                }));
+                    Stdio = devnull < 0 ? StdioFds.Inherit : foreground ? new StdioFds(devnull, 1, 2) : new StdioFds(devnull, devnull, devnull),
+                });
             }
             catch (Exception e) when (e is not (ConflictException or NotFoundException or EngineUsageException))
             {
@@ -85,23 +86,4 @@ public static class ExecCommand
         }));
         return cmd;
     }
-
-    /// <summary>The runtime gives the process our fds 0-2: swap in /dev/null where needed meanwhile.</summary>
-    private static int WithStdio(int devnull, bool all, Func<int> body)
-    {
-        if (devnull < 0) return body();
-        var saved = new[] { Dup(0), Dup(1), Dup(2) };
-        try
-        {
-            Libc.Dup2(devnull, 0);
-            if (all) { Libc.Dup2(devnull, 1); Libc.Dup2(devnull, 2); }
-            return body();
-        }
-        finally
-        {
-            for (var i = 0; i < 3; i++) { Libc.Dup2(saved[i], i); Libc.Close(saved[i]); }
-        }
-    }
-
-    [DllImport("libc", EntryPoint = "dup")] private static extern int Dup(int fd);
 }
