@@ -9,6 +9,7 @@
 #include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <signal.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -106,13 +107,10 @@ int quai_exec_final(const struct quai_exec_params *p)
     if (p->set_user) {
         if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
             FAIL(STEP_KEEPCAPS);
-        if (p->ngroups >= 0) {
-            gid_t groups[256];
-            int n = p->ngroups > 256 ? 256 : p->ngroups;
-            for (int i = 0; i < n; i++) groups[i] = p->groups[i];
-            if (syscall(SYS_setgroups, n, groups) < 0 && errno != EPERM)
-                FAIL(STEP_SETGROUPS);
-        }
+        /* Exactly the listed groups (the caller refuses more than NGROUPS_MAX): a failure is
+         * an error, never a process that silently keeps the runtime's groups. */
+        if (p->ngroups >= 0 && syscall(SYS_setgroups, (long)p->ngroups, p->groups) < 0)
+            FAIL(STEP_SETGROUPS);
         if (syscall(SYS_setresgid, p->gid, p->gid, p->gid) < 0)
             FAIL(STEP_SETGID);
         if (syscall(SYS_setresuid, p->uid, p->uid, p->uid) < 0)
@@ -148,6 +146,22 @@ int quai_exec_final(const struct quai_exec_params *p)
         if (r == -2) FAIL(STEP_LISTENER);
         if (r < 0) FAIL(STEP_SECCOMP);
     }
+    /* Ignored signals stay ignored across execve (the .NET runtime ignores SIGPIPE), and the
+     * mask is inherited: give the program the defaults it expects. Handled signals are reset
+     * by execve itself; changing them here would affect the runtime's other threads. */
+    for (int s = 1; s < NSIG; s++) {
+        struct sigaction old;
+        if (s == SIGKILL || s == SIGSTOP || sigaction(s, NULL, &old) < 0) continue;
+        if (old.sa_handler == SIG_IGN) {
+            struct sigaction dfl;
+            memset(&dfl, 0, sizeof dfl);
+            dfl.sa_handler = SIG_DFL;
+            sigaction(s, &dfl, NULL);
+        }
+    }
+    sigset_t none;
+    sigemptyset(&none);
+    pthread_sigmask(SIG_SETMASK, &none, NULL);
     execve(p->path, p->argv, p->envp);
     FAIL(STEP_EXEC);
 }

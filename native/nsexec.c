@@ -104,6 +104,11 @@ __attribute__((constructor)) static void quai_nsexec(void)
     if (env == NULL || *env == '\0')
         return;
     init_fd = atoi(env);
+    /* Not dumpable from the first instruction until execve (runc's fix of CVE-2016-9962): a
+     * process of the container cannot ptrace this one or open its /proc files (fds, memory)
+     * while it still holds the host's credentials and descriptors. */
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    int started_as_root = geteuid() == 0;
 
     struct quai_bootstrap hdr;
     if (read_all(init_fd, &hdr, sizeof hdr) < 0)
@@ -116,6 +121,23 @@ __attribute__((constructor)) static void quai_nsexec(void)
     if (hdr.payload_len > 0 && read_all(init_fd, payload, hdr.payload_len) < 0)
         bail("nsexec: read bootstrap payload", NULL);
     payload[hdr.payload_len] = '\0';
+
+    /* First, with the credentials we were started with (lowering needs CAP_SYS_RESOURCE). */
+    if (hdr.flags & QUAI_BOOT_OOM_SCORE) {
+        char buf[16];
+        int v = hdr.oom_score_adj, n = 0;
+        unsigned u = v < 0 ? (unsigned)-v : (unsigned)v;
+        char rev[12];
+        do { rev[n++] = (char)('0' + u % 10); u /= 10; } while (u && n < 11);
+        int k = 0;
+        if (v < 0) buf[k++] = '-';
+        while (n > 0) buf[k++] = rev[--n];
+        buf[k] = '\0';
+        int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write_all(fd, buf, (size_t)k) < 0)
+            bail("nsexec: write oom_score_adj", buf);
+        close(fd);
+    }
 
     /* Payload: nns records "type:u32 len:u32 path[len]" then timens offsets text. */
     int fds[QUAI_MAX_NS];
@@ -144,29 +166,53 @@ __attribute__((constructor)) static void quai_nsexec(void)
         if (fds[i] < 0)
             bail("nsexec: open namespace", paths[i]);
     }
-    /* User namespace first (its capabilities are needed for the others), mount last. */
-    for (int pass = 0; pass < 3; pass++) {
-        for (uint32_t i = 0; i < hdr.nns; i++) {
-            int t = nstype_from_name(types[i]);
-            int this_pass = t == CLONE_NEWUSER ? 0 : t == CLONE_NEWNS ? 2 : 1;
-            if (this_pass != pass) continue;
-            if (setns(fds[i], t) < 0)
-                bail("nsexec: setns", paths[i]);
-            close(fds[i]);
-        }
+    /* Order (runc's nsexec): namespaces owned by an ancestor user namespace (a host network
+     * namespace joined by the container, say) can only be joined with our own credentials, so
+     * every namespace but user and mount is tried first; the user namespace next (its
+     * capabilities are what the others may need); then those that failed with EPERM, retried;
+     * mount last, as joining it changes what paths resolve to. */
+    int retry[QUAI_MAX_NS];
+    int nretry = 0;
+    for (uint32_t i = 0; i < hdr.nns; i++) {
+        int t = nstype_from_name(types[i]);
+        if (t == CLONE_NEWUSER || t == CLONE_NEWNS) continue;
+        if (setns(fds[i], t) == 0) { close(fds[i]); fds[i] = -1; continue; }
+        if (errno != EPERM) bail("nsexec: setns", paths[i]);
+        retry[nretry++] = (int)i;
+    }
+    for (uint32_t i = 0; i < hdr.nns; i++) {
+        if (nstype_from_name(types[i]) != CLONE_NEWUSER) continue;
+        if (setns(fds[i], CLONE_NEWUSER) < 0) bail("nsexec: setns", paths[i]);
+        close(fds[i]);
+        fds[i] = -1;
+    }
+    for (int r = 0; r < nretry; r++) {
+        int i = retry[r];
+        if (setns(fds[i], nstype_from_name(types[i])) < 0) bail("nsexec: setns", paths[i]);
+        close(fds[i]);
+        fds[i] = -1;
+    }
+    for (uint32_t i = 0; i < hdr.nns; i++) {
+        if (nstype_from_name(types[i]) != CLONE_NEWNS) continue;
+        if (setns(fds[i], CLONE_NEWNS) < 0) bail("nsexec: setns", paths[i]);
+        close(fds[i]);
+        fds[i] = -1;
     }
 
     uint32_t flags = hdr.clone_flags;
     if (flags & CLONE_NEWUSER) {
         if (unshare(CLONE_NEWUSER) < 0)
             bail("nsexec: unshare user namespace", NULL);
-        /* The parent writes uid_map/gid_map (and setgroups) for us, then acknowledges. */
+        /* The parent writes uid_map/gid_map (and setgroups) for us, then acknowledges. An
+         * unprivileged parent may only write the /proc files of a dumpable process. */
+        if (!started_as_root) prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
         send_msg(QUAI_SYNC_USERMAP_REQ, getpid());
         struct quai_sync_msg ack;
         if (read_all(init_fd, &ack, sizeof ack) < 0 || ack.type != QUAI_SYNC_USERMAP_ACK) {
             errno = ack.type == QUAI_SYNC_ERROR ? ack.value : EPIPE;
             bail("nsexec: wait for uid/gid maps", NULL);
         }
+        prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         if (hdr.flags & QUAI_BOOT_SETUID0) {
             if (syscall(SYS_setresgid, 0, 0, 0) < 0)
                 bail("nsexec: setresgid 0 in user namespace", NULL);

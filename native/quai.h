@@ -12,6 +12,7 @@
 #define QUAI_BOOT_FORK 1u          /* fork once more: pid/time namespace applies to children */
 #define QUAI_BOOT_SETUID0 2u       /* after the id maps are written, become uid/gid 0 */
 #define QUAI_BOOT_JOINED_USERNS 4u /* joined an existing user namespace (exec) */
+#define QUAI_BOOT_OOM_SCORE 8u     /* write oom_score_adj (the process does it itself: it is not dumpable) */
 
 struct quai_bootstrap {
     uint32_t magic;
@@ -19,6 +20,7 @@ struct quai_bootstrap {
     uint32_t flags;       /* QUAI_BOOT_* */
     uint32_t nns;         /* namespaces to join, in the payload */
     uint32_t payload_len;
+    int32_t oom_score_adj;
 };
 
 /* messages on the init socket, child -> parent and parent -> child */

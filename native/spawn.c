@@ -19,6 +19,12 @@
 #ifndef AT_EMPTY_PATH
 #define AT_EMPTY_PATH 0x1000
 #endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
 #ifndef MFD_ALLOW_SEALING
 #define MFD_ALLOW_SEALING 2U
 #endif
@@ -86,8 +92,23 @@ int quai_spawn(const char *path, int exe_fd, char *const argv[], char *const env
             tmp[i] = fcntl(fd_map[2 * i], F_DUPFD_CLOEXEC, high);
             if (tmp[i] < 0) child_fail(pipefd[1], errno);
         }
+        int maxt = -1;
         for (int i = 0; i < nfd; i++) {
             if (dup2(tmp[i], fd_map[2 * i + 1]) < 0) child_fail(pipefd[1], errno);
+            if (fd_map[2 * i + 1] > maxt) maxt = fd_map[2 * i + 1];
+        }
+        /* Only the mapped descriptors pass: anything else the caller inherited without
+         * CLOEXEC (a CI step's pipe, a socket of a library) is closed at exec, so a long-lived
+         * child (the monitor) never holds a caller's pipe open and a hook never gets the init
+         * socket or exec.fifo. */
+        for (int fd = 0; fd <= maxt; fd++) {
+            int mapped = 0;
+            for (int i = 0; i < nfd; i++) if (fd_map[2 * i + 1] == fd) { mapped = 1; break; }
+            if (!mapped) fcntl(fd, F_SETFD, FD_CLOEXEC);
+        }
+        if (syscall(SYS_close_range, (unsigned)(maxt + 1), ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+            /* old kernels: mark them one by one */
+            for (int fd = maxt + 1; fd < 65536; fd++) fcntl(fd, F_SETFD, FD_CLOEXEC);
         }
         if (exe_fd >= 0)
             syscall(SYS_execveat, exe_fd, "", argv, envp, AT_EMPTY_PATH);

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Quai.Engine.Containers;
 using Quai.Interop;
+using Quai.Runtime;
 using Quai.Runtime.Containers;
 using ContainerStore = Quai.Engine.Containers.ContainerStore;
 using Quai.Runtime.Process;
@@ -54,7 +55,7 @@ public sealed class MonitorHandle(int syncFd, int pid) : IDisposable
         _fd = -1;
         if (Pid <= 0) return;
         // the monitor is our child until we exit: do not leave a zombie if it is already gone
-        Libc.WaitPid(Pid, out _, 1 /* WNOHANG */);
+        Reaper.TryReap(Pid, out _);
     }
 }
 

@@ -312,13 +312,6 @@ public sealed partial class ContainerEngine : IDisposable
             Thread.Sleep(20);
         }
     }
-
-    public static string ExitMessageCode(string message, out int code)
-    {
-        code = message.Contains("executable file not found", StringComparison.Ordinal) || message.Contains("no such file or directory", StringComparison.OrdinalIgnoreCase) ? 127
-            : message.Contains("permission denied", StringComparison.OrdinalIgnoreCase) ? 126 : 125;
-        return message;
-    }
 }
 
 public sealed class RootfsMount

@@ -15,13 +15,31 @@ public sealed partial class FileLock : IDisposable
 
     private FileLock(int fd) => _fd = fd;
 
-    /// <summary>Locks <paramref name="path"/>, creating it (0600) if needed.</summary>
+    private readonly string? _path;
+
+    /// <summary>Locks <paramref name="path"/>, creating it (0600) if needed. The lock file may be
+    /// removed by its holder (<see cref="RemoveFile"/>): a waiter that then gets the lock of the
+    /// unlinked file notices (the path no longer names its inode) and locks the new one.</summary>
     public FileLock(string path, bool exclusive = true)
     {
-        _fd = Libc.Open(path, O.RDWR | O.CREAT | O.CLOEXEC | O.NOFOLLOW, 0x180);
-        if (_fd < 0) throw ErrnoException.FromLast($"open lock {path}");
-        try { Take(_fd, exclusive ? LOCK_EX : LOCK_SH, path); }
-        catch { Libc.Close(_fd); _fd = -1; throw; }
+        _path = path;
+        while (true)
+        {
+            _fd = Libc.Open(path, O.RDWR | O.CREAT | O.CLOEXEC | O.NOFOLLOW, 0x180);
+            if (_fd < 0) throw ErrnoException.FromLast($"open lock {path}");
+            try { Take(_fd, exclusive ? LOCK_EX : LOCK_SH, path); }
+            catch { Libc.Close(_fd); _fd = -1; throw; }
+            if (Libc.Fstat(_fd, out var held) == 0 && Libc.FstatAt(O.AT_FDCWD, path, out var now, O.AT_SYMLINK_NOFOLLOW) == 0
+                && held.Ino == now.Ino && held.Dev == now.Dev)
+                return;
+            Libc.Close(_fd);
+        }
+    }
+
+    /// <summary>Removes the lock file while holding the lock (the object it guarded is gone).</summary>
+    public void RemoveFile()
+    {
+        if (_path is not null && _fd >= 0) Libc.UnlinkAt(O.AT_FDCWD, _path, 0);
     }
 
     /// <summary>Locks an existing directory or file without creating anything; null when it does not exist.</summary>

@@ -41,6 +41,10 @@ public static unsafe partial class Libc
     public static partial int SymlinkAt(string target, int dirfd, string linkpath);
     [LibraryImport(C, EntryPoint = "unlinkat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int UnlinkAt(int dirfd, string path, int flags);
+    [LibraryImport(C, EntryPoint = "renameat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int RenameAt(int olddirfd, string oldpath, int newdirfd, string newpath);
+    [LibraryImport(C, EntryPoint = "fsync", SetLastError = true)]
+    public static partial int Fsync(int fd);
     [LibraryImport(C, EntryPoint = "fchownat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int FchownAt(int dirfd, string path, uint uid, uint gid, int flags);
     [LibraryImport(C, EntryPoint = "fchown", SetLastError = true)]
@@ -81,6 +85,8 @@ public static unsafe partial class Libc
     public static partial int Kill(int pid, int sig);
     [LibraryImport(C, EntryPoint = "waitpid", SetLastError = true)]
     public static partial int WaitPid(int pid, out int status, int options);
+    [LibraryImport(C, EntryPoint = "_exit")]
+    public static partial void Exit(int status);
     [LibraryImport(C, EntryPoint = "setsid", SetLastError = true)]
     public static partial int Setsid();
     [LibraryImport(C, EntryPoint = "prctl", SetLastError = true)]

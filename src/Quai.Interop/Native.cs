@@ -59,9 +59,10 @@ public static unsafe partial class Native
     public struct Bootstrap
     {
         public uint Magic, CloneFlags, Flags, NNs, PayloadLen;
+        public int OomScoreAdj;
     }
 
     public const uint BootstrapMagic = 0x51554149;
-    public const uint BootFork = 1, BootSetuid0 = 2, BootJoinedUserns = 4;
+    public const uint BootFork = 1, BootSetuid0 = 2, BootJoinedUserns = 4, BootOomScore = 8;
     public const uint SyncUsermapReq = 1, SyncUsermapAck = 2, SyncChildPid = 3, SyncError = 4;
 }

@@ -89,10 +89,8 @@ public static class Globals
         {
             return action();
         }
-        catch (Exception e) when (e is RuntimeException or ErrnoException or IOException or InvalidSpecException or InitFailedException
-                                      or ExecutableNotFoundException or InvalidDataException or Hooks.HookException
-                                      or UnauthorizedAccessException or NotSupportedException or JsonException
-                                      or RuntimeExceptionForMaps or ArgumentException or Cgroups.CgroupException)
+        catch (Exception e) when (e is RuntimeException or IOException or InvalidDataException
+                                      or UnauthorizedAccessException or NotSupportedException or JsonException or ArgumentException)
         {
             Error(p, Describe(e));
             return 1;

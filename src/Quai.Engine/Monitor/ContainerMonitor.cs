@@ -29,8 +29,6 @@ public sealed unsafe class ContainerMonitor
     private readonly object _clientsLock = new();
     private readonly List<Socket> _clients = [];
     private readonly ManualResetEventSlim _firstClient = new();
-    private readonly object _reapLock = new();
-    private readonly Dictionary<int, int> _exited = [];
     private JsonFileLogWriter _log = null!;
     private int _stdinFd = -1;
     private bool _syncOpen = true;
@@ -58,6 +56,7 @@ public sealed unsafe class ContainerMonitor
         if (args.Length < 4) { Console.Error.WriteLine("usage: quai container-monitor ROOT ID attach|detach"); return 2; }
         Libc.Setsid();
         Libc.Prctl(36 /* PR_SET_CHILD_SUBREAPER */, 1, 0, 0, 0);
+        Reaper.StartReaping();
         var m = new ContainerMonitor(args[1], args[2], args[3] == "attach");
         try { return m.Run(); }
         catch (Exception e)
@@ -107,7 +106,8 @@ public sealed unsafe class ContainerMonitor
             catch (Exception e)
             {
                 var msg = e.Message.ReplaceLineEndings(" ");
-                ContainerEngine.ExitMessageCode(msg, out var failCode);
+                // Docker's classes, carried by the runtime as data: 127 not found, 126 cannot execute.
+                var failCode = e is Quai.Runtime.ProcessStartException pse ? pse.ExitCode : 125;
                 Console.Error.WriteLine($"{DateTime.UtcNow:O} start failed: {e}");
                 try { _engine.Runtime.Delete(_id, force: true); } catch (Exception) { }
                 try { _engine.UnmountRootfs(_id); } catch (Exception) { }
@@ -366,39 +366,11 @@ public sealed unsafe class ContainerMonitor
         if (!_engine.Store.Load(_id).Config.Tty) CloseStdin();
     }
 
-    /// <summary>Reaps every child (we are the subreaper) until the init exits; returns its wait status.</summary>
-    private int WaitInit(int initPid)
-    {
-        while (true)
-        {
-            var pid = Libc.WaitPid(-1, out var status, 0);
-            if (pid < 0)
-            {
-                var e = Marshal.GetLastPInvokeError();
-                if (e == Errno.EINTR) continue;
-                // the init is not our child (should not happen): poll until it is gone
-                while (ProcStat.Read(initPid) is { State: not ('Z' or 'X') }) Thread.Sleep(50);
-                return 255 << 8;
-            }
-            if (pid == initPid) return status;
-            lock (_reapLock) { _exited[pid] = status; System.Threading.Monitor.PulseAll(_reapLock); }
-        }
-    }
+    /// <summary>The init's wait status. The monitor is a subreaper: the reaper thread reaps every
+    /// child (orphans of the container included) and hands each status to its waiter.</summary>
+    private static int WaitInit(int initPid) => Reaper.Wait(initPid) ?? 255 << 8;
 
-    private int? WaitChild(int pid, TimeSpan timeout)
-    {
-        var deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
-        lock (_reapLock)
-        {
-            while (true)
-            {
-                if (_exited.Remove(pid, out var status)) return status;
-                var left = deadline - Environment.TickCount64;
-                if (left <= 0) return null;
-                System.Threading.Monitor.Wait(_reapLock, (int)Math.Min(left, 1000));
-            }
-        }
-    }
+    private static int? WaitChild(int pid, TimeSpan timeout) => Reaper.Wait(pid, timeout);
 
     // ---------------------------------------------------------------- health checks
 

@@ -1,3 +1,4 @@
+using Quai.Runtime;
 using System.CommandLine;
 using System.Text.Json;
 using Quai.Interop;

@@ -1,3 +1,4 @@
+using Quai.Runtime;
 using System.CommandLine;
 using System.Text.Json;
 using Quai.Oci.Runtime;
@@ -37,7 +38,7 @@ public static class ListCommand
                     Table.Write(rows);
                     return 0;
                 default:
-                    throw new Containers.RuntimeException($"invalid format option \"{p.GetValue(format)}\"");
+                    throw new RuntimeException($"invalid format option \"{p.GetValue(format)}\"");
             }
         }));
         return cmd;

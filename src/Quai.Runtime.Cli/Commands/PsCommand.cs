@@ -1,3 +1,4 @@
+using Quai.Runtime;
 using System.CommandLine;
 using System.Text.Json;
 using Quai.Runtime.Process;
@@ -24,14 +25,14 @@ public static class PsCommand
                 Console.Out.WriteLine(JsonSerializer.Serialize(pids.ToList(), CliJsonContext.Default.ListInt32));
                 return 0;
             }
-            if (p.GetValue(format) != "table") throw new Containers.RuntimeException($"invalid format option \"{p.GetValue(format)}\"");
+            if (p.GetValue(format) != "table") throw new RuntimeException($"invalid format option \"{p.GetValue(format)}\"");
             var extra = (p.GetValue(psArgs) ?? []).Concat(p.UnmatchedTokens).ToArray();
             var output = RunPs(extra.Length == 0 ? ["-ef"] : extra);
             var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
             if (lines.Length == 0) return 0;
             var header = lines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries);
             var pidColumn = Array.IndexOf(header, "PID");
-            if (pidColumn < 0) throw new Containers.RuntimeException("couldn't find PID field in ps output");
+            if (pidColumn < 0) throw new RuntimeException("couldn't find PID field in ps output");
             Console.Out.WriteLine(lines[0]);
             var set = pids.ToHashSet();
             foreach (var line in lines.Skip(1))
@@ -54,7 +55,7 @@ public static class PsCommand
         using var stream = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(pipe[0], true), FileAccess.Read);
         var text = new StreamReader(stream).ReadToEnd();
         var status = ProcessSpawner.Wait(pid);
-        if (status != 0) throw new Containers.RuntimeException($"ps {string.Join(' ', args)} failed: exit status {ProcessSpawner.ExitCode(status!.Value)}");
+        if (status != 0) throw new RuntimeException($"ps {string.Join(' ', args)} failed: exit status {ProcessSpawner.ExitCode(status!.Value)}");
         return text;
     }
 }

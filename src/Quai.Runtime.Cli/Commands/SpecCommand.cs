@@ -1,3 +1,4 @@
+using Quai.Runtime;
 using System.CommandLine;
 using System.Text.Json;
 using Quai.Oci.Runtime;
@@ -15,7 +16,7 @@ public static class SpecCommand
         cmd.SetAction(p => Globals.Run(p, () =>
         {
             var path = Path.Combine(p.GetValue(bundle)!, "config.json");
-            if (File.Exists(path)) throw new Containers.RuntimeException("File config.json exists. Remove it first.");
+            if (File.Exists(path)) throw new RuntimeException("File config.json exists. Remove it first.");
             var rootless = p.Tokens.Any(t => t.Value.StartsWith("--rootless", StringComparison.Ordinal)) &&
                            p.GetValue(Globals.RootlessFlag) is null or "" or "true";
             var spec = DefaultSpec.Create(rootless);

@@ -1,3 +1,4 @@
+using Quai.Runtime;
 using System.CommandLine;
 using System.Text.Json;
 using Quai.Oci.Runtime;
@@ -36,7 +37,7 @@ public static class UpdateCommand
             {
                 var bytes = file == "-" ? ReadAll(Console.OpenStandardInput()) : File.ReadAllBytes(file);
                 try { r = JsonSerializer.Deserialize(bytes, RuntimeJsonContext.Default.Resources) ?? new Resources(); }
-                catch (JsonException e) { throw new Containers.RuntimeException($"decode resources {file}: {Containers.ContainerRuntime.DescribeJsonError(e)}"); }
+                catch (JsonException e) { throw new RuntimeException($"decode resources {file}: {Containers.ContainerRuntime.DescribeJsonError(e)}"); }
             }
             else r = new Resources();
             MemoryResources Mem() => r.Memory ??= new MemoryResources();
@@ -68,12 +69,12 @@ public static class UpdateCommand
         var i = 0;
         while (i < t.Length && (char.IsAsciiDigit(t[i]) || t[i] == '.')) i++;
         if (i == 0 || !double.TryParse(t[..i], System.Globalization.CultureInfo.InvariantCulture, out var n))
-            throw new Containers.RuntimeException($"invalid value \"{text}\" for {flag}");
+            throw new RuntimeException($"invalid value \"{text}\" for {flag}");
         long mult = t[i..] switch
         {
             "" or "b" => 1, "k" or "kb" or "kib" => 1L << 10, "m" or "mb" or "mib" => 1L << 20,
             "g" or "gb" or "gib" => 1L << 30, "t" or "tb" or "tib" => 1L << 40,
-            _ => throw new Containers.RuntimeException($"invalid value \"{text}\" for {flag}: unknown unit"),
+            _ => throw new RuntimeException($"invalid value \"{text}\" for {flag}: unknown unit"),
         };
         return (long)(n * mult);
     }

@@ -19,6 +19,13 @@ public sealed class ContainerRecord
     public bool Rootless { get; set; }
     public bool HasPidNamespace { get; set; }
     public Dictionary<string, string> CgroupPaths { get; set; } = [];
+    /// <summary>The cgroup already held other processes at create: it is not this container's to
+    /// empty or remove (runc warns and leaves it).</summary>
+    public bool CgroupShared { get; set; }
+    /// <summary>"dev:inode" of the init's executable while it waits for `start`: once the user's
+    /// program is exec'd it differs, so a left-over exec.fifo (a `start` killed after it released the
+    /// init) does not make a running container look created.</summary>
+    public string InitExe { get; set; } = "";
     public Spec Config { get; set; } = new();
 }
 

@@ -70,5 +70,5 @@ public sealed partial class ContainerRuntime
         }
     }
 
-    private void ValidateForExec(Spec spec) => Validation.SpecValidator.Validate(spec, Rootless, forExec: true);
+    private void ValidateForExec(Spec spec) => Validation.SpecValidator.Validate(spec, Rootless, forExec: true, warn: _warn);
 }

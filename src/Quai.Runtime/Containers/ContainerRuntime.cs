@@ -66,7 +66,7 @@ public sealed partial class ContainerRuntime(string root, Action<string>? warn =
         ContainerStore.ValidateId(id);
         var bundle = Path.GetFullPath(options.Bundle);
         var spec = options.Spec ?? LoadSpec(bundle);
-        SpecValidator.Validate(spec, Rootless);
+        SpecValidator.Validate(spec, Rootless, warn: _warn);
         var rootfs = Path.GetFullPath(Path.Combine(bundle, spec.Root!.Path));
         if (!Directory.Exists(rootfs)) throw new RuntimeException($"rootfs ({rootfs}) does not exist");
         if (spec.Process!.Terminal && options.ConsoleSocket is null && options.ConsoleSocketFd < 0)
@@ -75,33 +75,49 @@ public sealed partial class ContainerRuntime(string root, Action<string>? warn =
             throw new RuntimeException("cannot use console socket if runc will not detach or allocate tty");
         var seccomp = CompileSeccomp(spec);
 
+        // Record before create: state.json (naming the cgroups) exists before anything it names,
+        // so that whatever step a SIGKILL interrupts, `delete --force` finds and removes it all.
+        var cgroups = CgroupManagerFactory.Create(spec.Linux?.CgroupsPath, id, Rootless);
+        var record = new ContainerRecord
+        {
+            Id = id, Bundle = bundle, Rootfs = rootfs, Created = DateTime.UtcNow, Rootless = Rootless,
+            Config = spec, CgroupPaths = new Dictionary<string, string>(cgroups.Paths),
+            HasPidNamespace = spec.Linux?.Namespaces?.Any(n => n.Type == "pid") ?? false,
+        };
+        using var _ = Store.Lock(id);
         var dir = Store.CreateDir(id);
-        ICgroupManager? cgroups = null;
+        FaultPoint.Hit("runtime.create.dir");
         int fifo = -1, console = -1, listener = -1;
         var initPid = 0;
+        var createdCgroup = false;
         try
         {
-            using var _ = Store.Lock(id);
+            if (cgroups.Exists() && cgroups.GetPids().Count is > 0 and var n)
+            {
+                // runc: a cgroup that already holds processes is shared, not ours: warn, and never
+                // kill or remove what is in it beyond our own init.
+                _warn($"container's cgroup is not empty: {n} process(es) found; the container shares it with them");
+                record.CgroupShared = true;
+            }
+            Store.Save(record);
+            FaultPoint.Hit("runtime.create.recorded");
             var fifoPath = Store.FifoPath(id);
             var old = Libc.Umask(0);
             var rc = Libc.Mkfifo(fifoPath, 0x192 /* 0622 */);
             Libc.Umask(old);
             if (rc < 0) throw ErrnoException.FromLast($"mkfifo {fifoPath}");
-            fifo = Libc.Open(fifoPath, O.RDONLY | O.NONBLOCK | O.CLOEXEC, 0);
+            fifo = Libc.Open(fifoPath, O.PATH | O.CLOEXEC, 0);
             if (fifo < 0) throw ErrnoException.FromLast($"open {fifoPath}");
 
-            cgroups = CgroupManagerFactory.Create(spec.Linux?.CgroupsPath, id, Rootless);
+            createdCgroup = !cgroups.Exists();
             cgroups.Apply(spec.Linux?.Resources);
+            // a rootless manager that found no writable cgroup has no paths any more
+            record.CgroupPaths = new Dictionary<string, string>(cgroups.Paths);
+            FaultPoint.Hit("runtime.create.cgroup");
 
             console = options.ConsoleSocketFd >= 0 ? options.ConsoleSocketFd
                 : options.ConsoleSocket is { } cs ? ConsoleSocket.Connect(cs) : -1;
             if (seccomp?.UsesNotify == true) listener = ConsoleSocket.Connect(spec.Linux!.Seccomp!.ListenerPath!);
-            var record = new ContainerRecord
-            {
-                Id = id, Bundle = bundle, Rootfs = rootfs, Created = DateTime.UtcNow, Rootless = Rootless,
-                Config = spec, CgroupPaths = new Dictionary<string, string>(cgroups.Paths),
-                HasPidNamespace = spec.Linux?.Namespaces?.Any(n => n.Type == "pid") ?? false,
-            };
             var config = BuildInitConfig(spec, id, bundle, rootfs, options.NoPivot, options.PreserveFds, cgroups, seccomp);
             var hasParentHooks = spec.Hooks?.Prestart is { Count: > 0 } || spec.Hooks?.CreateRuntime is { Count: > 0 };
             config.ParentHooks = hasParentHooks;
@@ -122,17 +138,20 @@ public sealed partial class ContainerRuntime(string root, Action<string>? warn =
                     HookRunner.Run("createRuntime", spec.Hooks?.CreateRuntime, state);
                 } : null,
             });
+            FaultPoint.Hit("runtime.create.launched");
             record.InitPid = initPid;
             record.InitStartTime = ProcStat.Read(initPid)?.StartTime ?? 0;
+            record.InitExe = ExeId(initPid);
             Store.Save(record);
             if (options.PidFile is { } pf) WritePidFile(pf, initPid);
             return record;
         }
         catch
         {
-            if (initPid > 0) { Libc.Kill(initPid, Sig.KILL); Libc.WaitPid(initPid, out _, 0); }
-            try { cgroups?.Destroy(); } catch (Exception e) { _warn($"cleanup cgroup of {id}: {e.Message}"); }
-            try { Directory.Delete(dir, true); } catch (IOException e) { _warn($"cleanup {dir}: {e.Message}"); }
+            if (initPid > 0) { Libc.Kill(initPid, Sig.KILL); Reaper.Wait(initPid); }
+            if (createdCgroup && !record.CgroupShared)
+                try { cgroups.Destroy(); } catch (Exception e) { _warn($"cleanup cgroup of {id}: {e.Message}"); }
+            try { Store.Remove(id); } catch (IOException e) { _warn($"cleanup {dir}: {e.Message}"); }
             throw;
         }
         finally
@@ -194,51 +213,70 @@ public sealed partial class ContainerRuntime(string root, Action<string>? warn =
         catch (Exception e) { throw new RuntimeException($"seccomp: {e.Message}"); }
     }
 
-    /// <summary>`start`: releases the init waiting on exec.fifo, then runs poststart hooks.</summary>
+    /// <summary>`start` (runc's exec.fifo protocol): opening the fifo for reading releases the init,
+    /// blocked opening it for writing; the fifo is removed at once (the container is running from then
+    /// on), the init's byte is read, then EOF at its execve: `start` returns once the user process runs,
+    /// or fails with the init's report if it could not exec. Then the poststart hooks.</summary>
     public void Start(string id)
     {
-        using var _ = Store.Lock(id);
+        using var _ = Store.LockExisting(id);
         var record = Store.Load(id);
         var status = Status(record);
         if (!status.CanStart())
             throw new RuntimeException(status == ContainerStatus.Stopped
                 ? "cannot start a container that has stopped" : $"cannot start an already running container");
         var fifoPath = Store.FifoPath(id);
-        var fd = Libc.Open(fifoPath, O.WRONLY | O.NONBLOCK | O.CLOEXEC, 0);
-        if (fd < 0)
-        {
-            var e = Marshal.GetLastPInvokeError();
-            if (e == Errno.ENXIO) throw new RuntimeException("cannot start a container that has stopped");
-            throw new ErrnoException($"open {fifoPath}", e);
-        }
-        File.Delete(fifoPath);
-        unsafe
-        {
-            byte zero = (byte)'0';
-            Libc.Write(fd, &zero, 1);
-            // The init keeps its (close-on-exec) read end open until execve: when the last reader
-            // is gone the write end reports POLLERR. Returning only then means a signal sent after
-            // `start` reaches the user's process, not the runtime's init.
-            var pfd = new Libc.PollFd { Fd = fd, Events = 0 };
-            var deadline = Environment.TickCount64 + 10_000;
-            while (Environment.TickCount64 < deadline)
-            {
-                var r = Libc.Poll(&pfd, 1, (int)Math.Max(1, deadline - Environment.TickCount64));
-                if (r < 0 && Marshal.GetLastPInvokeError() == Errno.EINTR) continue;
-                if (r != 0 && (pfd.Revents & (0x8 /* POLLERR */ | 0x10 /* POLLHUP */)) != 0) break;
-                if (r < 0) break;
-            }
-        }
-        Libc.Close(fd);
+        var fd = Libc.Open(fifoPath, O.RDONLY | O.NONBLOCK | O.CLOEXEC, 0);
+        if (fd < 0) throw ErrnoException.FromLast($"open {fifoPath}");
         try
         {
-            HookRunner.Run("poststart", record.Config.Hooks?.Poststart, HookState(record, record.InitPid, "running"));
+            FaultPoint.Hit("runtime.start.opened");
+            if (Libc.UnlinkAt(O.AT_FDCWD, fifoPath, 0) < 0) throw ErrnoException.FromLast($"remove {fifoPath}");
+            FaultPoint.Hit("runtime.start.unlinked");
+            var report = ReadUntilExec(fd, record);
+            if (report.Count == 0) throw new RuntimeException("container process is already dead");
+            if (report.Count > 2 && report[1] == 1)
+            {
+                var text = System.Text.Encoding.UTF8.GetString(report.ToArray(), 3, report.Count - 3);
+                throw new ProcessStartException(text, report[2] is 126 or 127 ? report[2] : 125);
+            }
         }
-        catch (HookException)
+        finally { Libc.Close(fd); }
+        HookRunner.Run("poststart", record.Config.Hooks?.Poststart, HookState(record, record.InitPid, "running"), _warn);
+    }
+
+    /// <summary>Reads the fifo until its writer (the init) closes it at execve or dies; checks the init
+    /// is alive meanwhile (it could die before it ever opens the fifo).</summary>
+    private unsafe List<byte> ReadUntilExec(int fd, ContainerRecord record)
+    {
+        var got = new List<byte>();
+        var buf = stackalloc byte[512];
+        var writerSeen = false;
+        while (true)
         {
-            // runc: a failing poststart hook terminates the container and fails start.
-            Libc.Kill(record.InitPid, Sig.KILL);
-            throw;
+            var pfd = new Libc.PollFd { Fd = fd, Events = 1 /* POLLIN */ };
+            var r = Libc.Poll(&pfd, 1, 100);
+            if (r < 0 && Marshal.GetLastPInvokeError() == Errno.EINTR) continue;
+            if (r < 0) throw ErrnoException.FromLast("poll exec fifo");
+            if (r == 0)
+            {
+                // No writer yet, or one that is slow: give up only when the init is gone.
+                if (Status(record) == ContainerStatus.Stopped && !writerSeen) return got;
+                continue;
+            }
+            var n = Libc.Read(fd, buf, 512);
+            if (n < 0 && Marshal.GetLastPInvokeError() is Errno.EINTR or Errno.EAGAIN) continue;
+            if (n < 0) throw ErrnoException.FromLast("read exec fifo");
+            if (n == 0)
+            {
+                // POLLHUP without data: the writer closed (execve), or there never was one yet.
+                if (got.Count > 0) return got;
+                if (Status(record) == ContainerStatus.Stopped) return got;
+                Thread.Sleep(1);
+                continue;
+            }
+            writerSeen = true;
+            for (var i = 0; i < n; i++) got.Add(buf[i]);
         }
     }
 
@@ -248,7 +286,8 @@ public sealed partial class ContainerRuntime(string root, Action<string>? warn =
         var stat = ProcStat.Read(record.InitPid);
         if (stat is null || stat.Value.State is 'Z' or 'X' || (record.InitStartTime != 0 && stat.Value.StartTime != record.InitStartTime))
             return ContainerStatus.Stopped;
-        if (File.Exists(Store.FifoPath(record.Id))) return ContainerStatus.Created;
+        if (File.Exists(Store.FifoPath(record.Id)) && (record.InitExe.Length == 0 || ExeId(record.InitPid) == record.InitExe))
+            return ContainerStatus.Created;
         try
         {
             if (record.CgroupPaths.Count > 0 && CgroupManagerFactory.Load(record.CgroupPaths).IsFrozen()) return ContainerStatus.Paused;
@@ -256,6 +295,9 @@ public sealed partial class ContainerRuntime(string root, Action<string>? warn =
         catch (Exception) { /* a missing freezer means not paused */ }
         return ContainerStatus.Running;
     }
+
+    private static string ExeId(int pid) =>
+        Libc.FstatAt(O.AT_FDCWD, $"/proc/{pid}/exe", out var st, 0) == 0 ? $"{st.Dev}:{st.Ino}" : "";
 
     public State State(string id)
     {
@@ -280,7 +322,8 @@ public sealed partial class ContainerRuntime(string root, Action<string>? warn =
         var record = Store.Load(id);
         var status = Status(record);
         if (!status.CanKill() && !all) throw new RuntimeException("container not running");
-        if (all || !record.HasPidNamespace && signal == Sig.KILL && record.CgroupPaths.Count > 0)
+        if (record.CgroupShared && all) _warn($"the cgroup of {id} is shared with other processes: only its init is signalled");
+        if (!record.CgroupShared && (all || !record.HasPidNamespace && signal == Sig.KILL && record.CgroupPaths.Count > 0))
         {
             var cg = CgroupManagerFactory.Load(record.CgroupPaths);
             if (cg.Exists())
@@ -304,31 +347,35 @@ public sealed partial class ContainerRuntime(string root, Action<string>? warn =
     public void Delete(string id, bool force)
     {
         ContainerRecord record;
-        try { record = Store.Load(id); }
-        catch (ContainerNotFoundException) when (force)
+        using (Store.LockExisting(id))
         {
-            // a container whose create died half-way: its directory is all there is
-            try { Store.Remove(id); } catch (IOException) { }
-            return;
-        }
-        using (Store.Lock(id))
-        {
+            try { record = Store.Load(id); }
+            catch (ContainerNotFoundException) when (force)
+            {
+                // a directory without a record: nothing was created before the record (see Create)
+                try { Store.Remove(id); } catch (IOException) { }
+                return;
+            }
             var status = Status(record);
             if (status is ContainerStatus.Running or ContainerStatus.Paused && !force)
                 throw new RuntimeException($"cannot delete container {id} that is not stopped: {status.Name()}");
-            var cg = record.CgroupPaths.Count > 0 ? CgroupManagerFactory.Load(record.CgroupPaths) : null;
+            // Only a cgroup that is the container's own is emptied and removed.
+            var cg = record.CgroupPaths.Count > 0 && !record.CgroupShared ? CgroupManagerFactory.Load(record.CgroupPaths) : null;
             if (status != ContainerStatus.Stopped)
             {
-                if (status == ContainerStatus.Paused) cg?.Thaw();
+                if (status == ContainerStatus.Paused) CgroupManagerFactory.Load(record.CgroupPaths).Thaw();
                 KillAndWait(record, cg);
             }
-            else if (cg is not null && cg.Exists() && !record.HasPidNamespace)
-                cg.KillAll(Sig.KILL); // processes left behind by an init without a pid namespace
+            else if (cg is not null && cg.Exists())
+                // processes left behind by an init without a pid namespace, or by a create killed
+                // after its init joined the cgroup but before the record named the init
+                cg.KillAll(Sig.KILL);
+            FaultPoint.Hit("runtime.delete.killed");
             cg?.Destroy();
+            FaultPoint.Hit("runtime.delete.cgroup");
             Store.Remove(id);
         }
-        try { HookRunner.Run("poststop", record.Config.Hooks?.Poststop, HookState(record, 0, "stopped")); }
-        catch (HookException e) { _warn(e.Message); }
+        HookRunner.Run("poststop", record.Config.Hooks?.Poststop, HookState(record, 0, "stopped"), _warn);
     }
 
     private void KillAndWait(ContainerRecord record, ICgroupManager? cg)
@@ -336,11 +383,11 @@ public sealed partial class ContainerRuntime(string root, Action<string>? warn =
         if (cg is not null && cg.Exists()) cg.KillAll(Sig.KILL);
         else Libc.Kill(record.InitPid, Sig.KILL);
         // Reap it when it is our child (run); otherwise wait until it is gone or a zombie.
-        Libc.WaitPid(record.InitPid, out _, 0x1 /* WNOHANG */);
+        Reaper.TryReap(record.InitPid, out _);
         for (var i = 0; i < 500 && Status(record) != ContainerStatus.Stopped; i++)
         {
             Thread.Sleep(2);
-            Libc.WaitPid(record.InitPid, out _, 0x1);
+            Reaper.TryReap(record.InitPid, out _);
         }
     }
 
@@ -371,7 +418,7 @@ public sealed partial class ContainerRuntime(string root, Action<string>? warn =
 
     public void Update(string id, Resources resources)
     {
-        using var _ = Store.Lock(id);
+        using var _ = Store.LockExisting(id);
         var record = Store.Load(id);
         if (Status(record) == ContainerStatus.Stopped) throw new RuntimeException($"container {id} is stopped");
         if (record.CgroupPaths.Count == 0) throw new RuntimeException("cannot update a container without cgroups (rootless)");

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Quai.Fs;
 using Quai.Interop;
 
 namespace Quai.Runtime.Containers;
@@ -61,14 +62,9 @@ public sealed partial class ContainerStore(string root)
         catch (JsonException e) { throw new RuntimeException($"read state of {id} ({file}): {e.Message}"); }
     }
 
-    /// <summary>Writes state.json atomically (temp file + rename).</summary>
-    public void Save(ContainerRecord record)
-    {
-        var dir = Dir(record.Id);
-        var tmp = Path.Combine(dir, ".state.json.tmp");
-        File.WriteAllBytes(tmp, JsonSerializer.SerializeToUtf8Bytes(record, ContainerJsonContext.Default.ContainerRecord));
-        File.Move(tmp, Path.Combine(dir, "state.json"), overwrite: true);
-    }
+    /// <summary>Writes state.json atomically and durably (temp file, fsync, rename, directory fsync).</summary>
+    public void Save(ContainerRecord record) =>
+        AtomicFile.Write(Path.Combine(Dir(record.Id), "state.json"), JsonSerializer.SerializeToUtf8Bytes(record, ContainerJsonContext.Default.ContainerRecord));
 
     public IEnumerable<string> Ids()
     {
@@ -77,17 +73,35 @@ public sealed partial class ContainerStore(string root)
             .Where(n => File.Exists(Path.Combine(Root, n, "state.json"))).Order(StringComparer.Ordinal);
     }
 
+    /// <summary>Removes the container's directory; the caller holds its lock, whose file goes too.</summary>
     public void Remove(string id)
     {
         var dir = Dir(id);
         if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        Libc.UnlinkAt(O.AT_FDCWD, LockPath(id), 0);
     }
 
-    /// <summary>An exclusive lock on the container's directory for the life of the handle.</summary>
-    public IDisposable Lock(string id) => FileLock.TryOnExisting(Dir(id)) ?? throw new ContainerNotFoundException(id);
+    private string LocksDir => Path.Combine(Root, ".locks");
+    private string LockPath(string id) => Path.Combine(LocksDir, id);
+
+    /// <summary>An exclusive lock on the container for the life of the handle. The lock file lives in
+    /// &lt;root&gt;/.locks, outside the directory it guards (ids never start with a dot), so deleting the
+    /// container never races with a process about to lock it; state is re-read under the lock.</summary>
+    public FileLock Lock(string id)
+    {
+        ValidateId(id);
+        Directory.CreateDirectory(LocksDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return new FileLock(LockPath(id));
+    }
+
+    /// <summary><see cref="Lock"/> of a container that must exist (else its lock file is removed again
+    /// and <see cref="ContainerNotFoundException"/> is thrown).</summary>
+    public FileLock LockExisting(string id)
+    {
+        var l = Lock(id);
+        if (Directory.Exists(Dir(id))) return l;
+        l.RemoveFile();
+        l.Dispose();
+        throw new ContainerNotFoundException(id);
+    }
 }
-
-/// <summary>An error of the runtime itself, printed as is; exit status 1 like runc.</summary>
-public class RuntimeException(string message) : Exception(message);
-
-public sealed class ContainerNotFoundException(string id) : RuntimeException($"container does not exist: {id}");

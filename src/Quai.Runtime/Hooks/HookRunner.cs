@@ -6,15 +6,22 @@ using Quai.Runtime.Process;
 namespace Quai.Runtime.Hooks;
 
 /// <summary>Runs OCI hooks: each gets the container state JSON on stdin, its own args and env,
-/// and is killed after its timeout. A failing hook fails the operation that ran it, except
-/// poststart and poststop whose failures are only logged, as runc does.</summary>
+/// and is killed after its timeout. A failing hook fails the operation that ran it (and the hooks
+/// after it do not run), except poststart and poststop: the runtime spec says their failures are
+/// logged and the remaining hooks and the lifecycle go on.</summary>
 public static unsafe class HookRunner
 {
-    public static void Run(string phase, IReadOnlyList<Hook>? hooks, State state)
+    /// <param name="warnAndContinue">when set (poststart, poststop), a failure is reported here and the
+    /// next hooks still run; otherwise the first failure throws.</param>
+    public static void Run(string phase, IReadOnlyList<Hook>? hooks, State state, Action<string>? warnAndContinue = null)
     {
         if (hooks is null || hooks.Count == 0) return;
         var json = JsonSerializer.SerializeToUtf8Bytes(state, RuntimeJsonContext.Default.State);
-        for (var i = 0; i < hooks.Count; i++) RunOne(phase, i, hooks[i], json);
+        for (var i = 0; i < hooks.Count; i++)
+        {
+            try { RunOne(phase, i, hooks[i], json); }
+            catch (HookException e) when (warnAndContinue is not null) { warnAndContinue(e.Message); }
+        }
     }
 
     private static void RunOne(string phase, int index, Hook hook, byte[] stdin)
@@ -52,4 +59,4 @@ public static unsafe class HookRunner
     }
 }
 
-public sealed class HookException(string message) : Exception(message);
+public sealed class HookException(string message) : RuntimeException(message);

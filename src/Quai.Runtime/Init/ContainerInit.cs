@@ -1,3 +1,4 @@
+using Quai.Fs;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
@@ -47,12 +48,23 @@ public static unsafe class ContainerInit
 
     private static void TrySendError(InitChannel channel, Exception e)
     {
-        try
-        {
-            var code = e switch { ExecutableNotFoundException x => x.ExitCode, ErrnoException x => x.Code, _ => 0 };
-            channel.SendError(e.Message, code);
-        }
+        if (_startFd >= 0) { ReportToStart(e.Message, e is ExecutableNotFoundException nf ? nf.ExitCode : 1); return; }
+        var code = e is ExecutableNotFoundException x ? x.ExitCode : 0;
+        try { channel.SendError(e.Message, code); }
         catch (IOException) { Console.Error.WriteLine($"quai-runtime init: {e.Message}"); }
+    }
+
+    /// <summary>The write end of exec.fifo once `start` opened it (close-on-exec: `start` sees EOF at
+    /// execve); -1 before. A failure after that point is written into it for `start` to report.</summary>
+    private static int _startFd = -1;
+    private static readonly List<PosixSignalRegistration> StopSignals = [];
+
+    /// <summary>After the "0" that releases `start`: 0x01, the exit code as one byte, the message.</summary>
+    private static void ReportToStart(string message, int exitCode)
+    {
+        var bytes = new byte[] { 1, (byte)exitCode }.Concat(Encoding.UTF8.GetBytes(message)).ToArray();
+        fixed (byte* b = bytes) Libc.Write(_startFd, b, bytes.Length);
+        Console.Error.WriteLine($"quai-runtime init: {message}");
     }
 
     private static int RunContainer(InitChannel channel, InitConfig config)
@@ -66,7 +78,13 @@ public static unsafe class ContainerInit
             throw ErrnoException.FromLast("unshare cgroup namespace");
         Libc.Setsid();
         var rootfs = new RootfsSetup(config);
-        if (config.NewMountNamespace) rootfs.Prepare();
+        if (config.NewMountNamespace)
+        {
+            rootfs.Prepare();
+            // A missing process.cwd is created (runc, Docker), owned by root, before / may become read-only.
+            try { rootfs.MkdirAll(process.Cwd); }
+            catch (IOException e) { throw new IOException($"create cwd (\"{process.Cwd}\") set in config.json: {e.Message}", e); }
+        }
 
         if (config.ParentHooks)
         {
@@ -106,6 +124,8 @@ public static unsafe class ContainerInit
         ApplyProcessAttributes(process);
         if (slave >= 0) AttachTerminal(slave);
         var path = PrepareExec(process);
+        CheckCapabilities(process);
+        ExitOnStopSignals();
 
         // Everything is prepared before READY, so that once `start` releases the fifo only the
         // startContainer hooks and the native final exec remain (start-to-exec latency).
@@ -114,7 +134,7 @@ public static unsafe class ContainerInit
             channel.Send(InitChannel.Ready, 0);
             WaitForStart(config.FifoFd);
             HookRunner.Run("startContainer", spec.Hooks?.StartContainer, HookState(config, "running"));
-        });
+        }, (message, code) => ReportToStart(message, code));
     }
 
     private static int RunExec(InitChannel channel, InitConfig config)
@@ -134,7 +154,9 @@ public static unsafe class ContainerInit
         ApplyProcessAttributes(process);
         if (slave >= 0) AttachTerminal(slave);
         var path = PrepareExec(process);
-        return Exec(config, process, path, () => channel.Send(InitChannel.Ready, 0));
+        CheckCapabilities(process);
+        return Exec(config, process, path, () => channel.Send(InitChannel.Ready, 0),
+            (message, code) => { try { channel.SendError(message, code); } catch (IOException) { } });
     }
 
     private static void SendConsole(InitConfig config, int master, string name)
@@ -188,25 +210,54 @@ public static unsafe class ContainerInit
         return PathLookup.Resolve(process.Args[0], process.Env);
     }
 
-    private static void WaitForStart(int fifoFd)
+    /// <summary>runc's exec.fifo protocol: the fifo, passed as an O_PATH fd, is opened for writing
+    /// through /proc/self/fd, which blocks until `start` opens it for reading; then one byte tells
+    /// `start` the process is released. The write end stays open, close-on-exec, so `start` reads
+    /// EOF at execve (or an error report if the exec fails).</summary>
+    private static void WaitForStart(int fifoPathFd)
     {
-        var pfd = new Libc.PollFd { Fd = fifoFd, Events = 1 /* POLLIN */ };
-        while (true)
+        var path = $"/proc/self/fd/{fifoPathFd}";
+        int fd;
+        while ((fd = Libc.Open(path, O.WRONLY | O.CLOEXEC, 0)) < 0)
+            if (Marshal.GetLastPInvokeError() != Errno.EINTR) throw ErrnoException.FromLast($"open exec fifo {path}");
+        Libc.Close(fifoPathFd);
+        byte zero = (byte)'0';
+        while (Libc.Write(fd, &zero, 1) < 0)
         {
-            var r = Libc.Poll(&pfd, 1, -1);
-            if (r < 0 && Marshal.GetLastPInvokeError() == Errno.EINTR) continue;
-            if (r < 0) throw ErrnoException.FromLast("wait on exec fifo");
-            if ((pfd.Revents & 1) != 0) break;
+            // EPIPE: the `start` that opened the fifo is gone; nobody released us.
+            if (Marshal.GetLastPInvokeError() != Errno.EINTR) Libc.Exit(1);
         }
-        byte b;
-        Libc.Read(fifoFd, &b, 1);
-        // Kept open, close-on-exec: `start` waits for it to close at execve.
-        Libc.Fcntl(fifoFd, 2 /* F_SETFD */, 1 /* FD_CLOEXEC */);
+        _startFd = fd;
+    }
+
+    /// <summary>A created container's init is pid 1 of its namespace: the kernel drops signals it
+    /// has no handler for. runc's init (Go) exits on TERM, INT, HUP and QUIT: so does this one.</summary>
+    private static void ExitOnStopSignals()
+    {
+        foreach (var sig in new[] { PosixSignal.SIGTERM, PosixSignal.SIGINT, PosixSignal.SIGHUP, PosixSignal.SIGQUIT })
+        {
+            var number = sig switch { PosixSignal.SIGTERM => Sig.TERM, PosixSignal.SIGINT => Sig.INT, PosixSignal.SIGHUP => Sig.HUP, _ => Sig.QUIT };
+            StopSignals.Add(PosixSignalRegistration.Create(sig, _ => Libc.Exit(128 + number)));
+        }
+    }
+
+    /// <summary>capset can only keep what this process has: asking for a capability the host's
+    /// bounding set lacks fails `create` now, as in runc and crun, rather than the exec after `start`.</summary>
+    private static void CheckCapabilities(Oci.Runtime.Process process)
+    {
+        var caps = process.Capabilities;
+        if (caps is null) return;
+        var have = Security.Capabilities.Current();
+        var wanted = Security.Capabilities.Mask(caps.Permitted) | Security.Capabilities.Mask(caps.Effective)
+                     | Security.Capabilities.Mask(caps.Inheritable) | Security.Capabilities.Mask(caps.Ambient);
+        var missing = wanted & ~have;
+        if (missing != 0)
+            throw new IOException($"unable to apply caps: {string.Join(", ", Security.Capabilities.NamesOf(missing))}: operation not permitted (not in this host's capability set)");
     }
 
     /// <summary>Prepares the final exec, runs <paramref name="beforeExec"/> (report ready, wait for
     /// start), then hands over to the native final exec; returns only if that failed.</summary>
-    private static int Exec(InitConfig config, Oci.Runtime.Process process, string path, Action beforeExec)
+    private static int Exec(InitConfig config, Oci.Runtime.Process process, string path, Action beforeExec, Action<string, int> onFailure)
     {
         var env = new List<string>(process.Env ?? []);
         if (!env.Any(e => e.StartsWith("HOME=", StringComparison.Ordinal)))
@@ -234,7 +285,7 @@ public static unsafe class ContainerInit
                 Path = argv.Alloc(path), Argv = argv.Pointer, Envp = envp.Pointer,
                 SetUser = 1, Uid = process.User.Uid, Gid = process.User.Gid,
                 NGroups = config.Rootless && groups.Length == 0 ? -1 : groups.Length, Groups = g,
-                SetCaps = caps is null ? 0 : 1,
+                SetCaps = 1, // no capabilities section: no capabilities (runc, crun)
                 Bounding = Security.Capabilities.Mask(caps?.Bounding), Effective = Security.Capabilities.Mask(caps?.Effective),
                 Permitted = Security.Capabilities.Mask(caps?.Permitted), Inheritable = Security.Capabilities.Mask(caps?.Inheritable),
                 Ambient = Security.Capabilities.Mask(caps?.Ambient),
@@ -248,10 +299,13 @@ public static unsafe class ContainerInit
             var rc = Native.ExecFinal(&p);
             var errno = -rc;
             var step = failed < Native.ExecSteps.Length ? Native.ExecSteps[failed] : "exec";
-            Console.Error.WriteLine(failed == Native.ExecSteps.Length - 1
-                ? $"quai-runtime: exec {path}: {Errno.Describe(errno).ToLowerInvariant()}"
-                : $"quai-runtime: {step}: {Errno.Describe(errno).ToLowerInvariant()}");
-            return errno is Errno.ENOENT ? 127 : errno is Errno.EACCES or Errno.ENOEXEC or Errno.EPERM ? 126 : 1;
+            var message = failed == Native.ExecSteps.Length - 1
+                ? $"exec {path}: {Errno.Describe(errno).ToLowerInvariant()}"
+                : $"{step}: {Errno.Describe(errno).ToLowerInvariant()}";
+            var code = failed == Native.ExecSteps.Length - 1 ? errno is Errno.ENOENT ? 127 : errno is Errno.EACCES or Errno.ENOEXEC or Errno.EPERM ? 126 : 1 : 1;
+            onFailure(message, code);
+            Console.Error.WriteLine($"quai-runtime: {message}");
+            return code;
         }
     }
 
@@ -259,14 +313,15 @@ public static unsafe class ContainerInit
     {
         try
         {
-            foreach (var line in File.ReadLines("/etc/passwd"))
+            using var root = new InRoot("/");
+            var text = root.TryReadFile("/etc/passwd", 4 << 20);
+            foreach (var line in Encoding.UTF8.GetString(text ?? []).Split('\n'))
             {
                 var f = line.Split(':');
                 if (f.Length >= 6 && uint.TryParse(f[2], out var u) && u == uid) return f[5];
             }
         }
         catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
         return "/";
     }
 

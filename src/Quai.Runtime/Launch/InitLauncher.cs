@@ -74,8 +74,6 @@ public sealed unsafe class InitLauncher
         var initPid = 0;
         try
         {
-            if (config.Spec.Process?.OomScoreAdj is { } adj)
-                WriteProc(stage0, "oom_score_adj", adj.ToString());
             SendBootstrap(channel, request);
 
             var stage0Reaped = false;
@@ -92,7 +90,7 @@ public sealed unsafe class InitLauncher
                         initPid = msg.Value;
                         break;
                     case InitChannel.Error:
-                        throw Failure(msg);
+                        throw NativeFailure(msg);
                 }
             }
             if (initPid != stage0) { ProcessSpawner.Wait(stage0); stage0Reaped = true; }
@@ -116,23 +114,35 @@ public sealed unsafe class InitLauncher
                     channel.Send(InitChannel.HooksDone, 0);
                 }
             }
+            if (config.IsExec)
+            {
+                // The process's end of the socket is close-on-exec: EOF means it exec'd (`exec -d`
+                // returns, and its pid file is written, only once the program runs); an error
+                // report means the exec failed.
+                FaultPoint.Hit("runtime.exec.ready");
+                if (channel.Receive() is { Type: InitChannel.Error } failed) throw Failure(failed);
+            }
             return initPid;
         }
         catch
         {
             var victim = initPid != 0 ? initPid : stage0;
             Libc.Kill(victim, Sig.KILL);
-            Libc.WaitPid(victim, out _, 0);
-            if (victim != stage0) Libc.WaitPid(stage0, out _, 0x1 /* WNOHANG */);
+            Reaper.Wait(victim);
+            if (victim != stage0) Reaper.TryReap(stage0, out _);
             throw;
         }
     }
 
+    /// <summary>nsexec.c reports "operation object" and the errno separately.</summary>
+    private static Exception NativeFailure((uint Type, int Value, byte[] Payload) msg) =>
+        new RuntimeException($"{Encoding.UTF8.GetString(msg.Payload)}: {Errno.Describe(msg.Value).ToLowerInvariant()}");
+
     private static Exception Failure((uint Type, int Value, byte[] Payload) msg)
     {
         var text = Encoding.UTF8.GetString(msg.Payload);
-        if (msg.Value is 126 or 127) return new ExecutableNotFoundException(text, msg.Value == 126);
-        return new InitFailedException(text);
+        if (msg.Value is 126 or 127) return new ProcessStartException(text, msg.Value);
+        return new RuntimeException(text);
     }
 
     private static Exception InitDied(int pid, string when)
@@ -140,7 +150,7 @@ public sealed unsafe class InitLauncher
         var status = ProcessSpawner.Wait(pid, TimeSpan.FromSeconds(1));
         var how = status is null ? "" : ProcessSpawner.Signaled(status.Value)
             ? $" (killed by {Sig.Name(status.Value & 0x7f)})" : $" (exit status {ProcessSpawner.ExitCode(status.Value)})";
-        return new InitFailedException($"container init exited {when}{how}");
+        return new RuntimeException($"container init exited {when}{how}");
     }
 
     private static void SendBootstrap(InitChannel channel, Request r)
@@ -170,11 +180,13 @@ public sealed unsafe class InitLauncher
         if ((flags & (Clone.NEWPID | Clone.NEWTIME)) != 0 || joinsPid) bootFlags |= Native.BootFork;
         if ((flags & Clone.NEWUSER) != 0) bootFlags |= Native.BootSetuid0;
         if (r.Join.Any(j => j.Type == "user")) bootFlags |= Native.BootJoinedUserns;
+        var oom = r.Config.Spec.Process?.OomScoreAdj;
+        if (oom is not null) bootFlags |= Native.BootOomScore;
         var body = payload.ToArray();
         var head = new Native.Bootstrap
         {
             Magic = Native.BootstrapMagic, CloneFlags = flags, Flags = bootFlags, NNs = (uint)r.Join.Count,
-            PayloadLen = (uint)body.Length,
+            PayloadLen = (uint)body.Length, OomScoreAdj = oom ?? 0,
         };
         var all = new byte[sizeof(Native.Bootstrap) + body.Length];
         MemoryMarshal.Write(all, in head);
@@ -217,12 +229,12 @@ public sealed unsafe class InitLauncher
     private static void RunIdMapTool(string tool, int pid, List<IdMapping> maps)
     {
         var path = new[] { "/usr/bin/", "/bin/", "/usr/sbin/" }.Select(d => d + tool).FirstOrDefault(File.Exists)
-                   ?? throw new RuntimeExceptionForMaps($"{tool} is needed to map more than one id rootless: install the uidmap package");
+                   ?? throw new RuntimeException($"{tool} is needed to map more than one id rootless: install the uidmap package");
         var args = new List<string> { tool, pid.ToString() };
         foreach (var m in maps) args.AddRange([m.ContainerId.ToString(), m.HostId.ToString(), m.Size.ToString()]);
         var child = ProcessSpawner.Spawn(path, args, [], [(0, 0), (1, 1), (2, 2)]);
         var status = ProcessSpawner.Wait(child);
-        if (status != 0) throw new RuntimeExceptionForMaps($"{tool} {string.Join(' ', args.Skip(1))} failed");
+        if (status != 0) throw new RuntimeException($"{tool} {string.Join(' ', args.Skip(1))} failed");
     }
 
     public static void WriteProc(int pid, string file, string content)
@@ -247,6 +259,4 @@ public readonly record struct StdioFds(int In, int Out, int Err)
     public static StdioFds Inherit { get; } = new(0, 1, 2);
 }
 
-public sealed class InitFailedException(string message) : Exception(message);
 
-public sealed class RuntimeExceptionForMaps(string message) : Exception(message);

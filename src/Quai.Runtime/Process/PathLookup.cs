@@ -34,6 +34,9 @@ public static class PathLookup
         }
         if ((st.Mode & 0xF000) == 0x4000)
             throw new ExecutableNotFoundException($"exec: \"{program}\": is a directory", cannotExecute: true);
+        // execve would fail with EACCES: say so at create time (runc and crun do), not after start.
+        if ((st.Mode & 0xF000) != 0x8000 || (st.Mode & 0x49) == 0)
+            throw new ExecutableNotFoundException($"exec: \"{program}\": permission denied", cannotExecute: true);
     }
 
     private static bool IsExecutableFile(string path) =>

@@ -20,38 +20,14 @@ public static unsafe class ProcessSpawner
     }
 
     /// <summary>Waits for <paramref name="pid"/>; returns its wait status, or null when the timeout
-    /// passed (the process is then killed and reaped).</summary>
+    /// passed (the process is then killed and reaped). Through the <see cref="Reaper"/>.</summary>
     public static int? Wait(int pid, TimeSpan? timeout = null)
     {
-        if (timeout is null)
-        {
-            while (true)
-            {
-                if (Libc.WaitPid(pid, out var status, 0) == pid) return status;
-                if (Marshal.GetLastPInvokeError() != Errno.EINTR) throw ErrnoException.FromLast($"wait for pid {pid}");
-            }
-        }
-        var pidfd = (int)Libc.Syscall(Sys.PidfdOpen, pid, 0, 0, 0, 0);
-        if (pidfd < 0) throw ErrnoException.FromLast($"pidfd_open {pid}");
-        try
-        {
-            var deadline = Environment.TickCount64 + (long)timeout.Value.TotalMilliseconds;
-            while (true)
-            {
-                var left = (int)Math.Max(0, deadline - Environment.TickCount64);
-                var pfd = new Libc.PollFd { Fd = pidfd, Events = 1 };
-                var r = Libc.Poll(&pfd, 1, left);
-                if (r < 0 && Marshal.GetLastPInvokeError() == Errno.EINTR) continue;
-                if (r > 0) return Wait(pid);
-                if (Environment.TickCount64 >= deadline)
-                {
-                    Libc.Kill(pid, Sig.KILL);
-                    Wait(pid);
-                    return null;
-                }
-            }
-        }
-        finally { Libc.Close(pidfd); }
+        var status = Reaper.Wait(pid, timeout);
+        if (status is not null) return status;
+        Libc.Kill(pid, Sig.KILL);
+        Reaper.Wait(pid);
+        return null;
     }
 
     /// <summary>Exit code as a shell reports it: the status, or 128 + signal.</summary>

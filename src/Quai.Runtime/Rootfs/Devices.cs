@@ -1,3 +1,4 @@
+using Quai.Fs;
 using System.Runtime.InteropServices;
 using Quai.Interop;
 using Quai.Oci.Runtime;

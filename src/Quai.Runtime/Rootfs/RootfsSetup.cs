@@ -1,3 +1,4 @@
+using Quai.Fs;
 using System.Runtime.InteropServices;
 using Quai.Interop;
 using Quai.Oci.Runtime;
@@ -13,6 +14,9 @@ public sealed class RootfsSetup(InitConfig config)
     private readonly Spec _spec = config.Spec;
     private readonly string _rootfs = config.RootfsPath;
     private InRoot? _root;
+    /// <summary>tmpfs mounts asked read-only: mounted writable, populated (devices, console), and
+    /// made read-only at the end (runc), or creating /dev's nodes would fail with EROFS.</summary>
+    private readonly List<string> _readonlyTmpfs = [];
 
     private InRoot Root => _root ?? throw new InvalidOperationException("rootfs not prepared");
 
@@ -20,7 +24,8 @@ public sealed class RootfsSetup(InitConfig config)
     public void Prepare()
     {
         var propagation = MS.SLAVE | MS.REC;
-        if (_spec.Linux?.RootfsPropagation is { Length: > 0 } rp)
+        // An unbindable root could not be bound onto itself: it gets its propagation after pivot_root.
+        if (_spec.Linux?.RootfsPropagation is { Length: > 0 } rp && (PropagationFlag(rp) & MS.UNBINDABLE) == 0)
             propagation = PropagationFlag(rp);
         if (Libc.Mount(null, "/", null, propagation, null) < 0)
             throw ErrnoException.FromLast("set propagation of / in the container's mount namespace");
@@ -59,6 +64,13 @@ public sealed class RootfsSetup(InitConfig config)
             // /dev is the user's own bind: still create the devices they asked for.
             foreach (var d in _spec.Linux?.Devices ?? []) Devices.Create(Root, d, config.InUserNamespace);
         }
+    }
+
+    /// <summary>Creates a directory (and its parents) inside the rootfs, resolved in-root.</summary>
+    public void MkdirAll(string path)
+    {
+        if (string.IsNullOrEmpty(path) || InRoot.Clean(path).Length == 0) return;
+        Libc.Close(Root.MkdirAll(path));
     }
 
     /// <summary>Binds the terminal's slave over /dev/console, as runc does.</summary>
@@ -155,6 +167,12 @@ public sealed class RootfsSetup(InitConfig config)
         _root = new InRoot("/");
         if (_spec.Linux?.RootfsPropagation is { Length: > 0 } rp && Libc.Mount(null, "/", null, PropagationFlag(rp), null) < 0)
             throw ErrnoException.FromLast($"set rootfsPropagation {rp} on /");
+        foreach (var dest in _readonlyTmpfs)
+        {
+            var t = Root.Open(dest, O.PATH);
+            try { MountCalls.SetAttr(t, $"remount {dest} read-only", MountOptions.AttrRdonly, 0, 0, false); }
+            finally { Libc.Close(t); }
+        }
         if (_spec.Root?.Readonly == true)
         {
             var fd = Libc.Open("/", O.PATH | O.DIRECTORY | O.CLOEXEC, 0);
@@ -200,6 +218,11 @@ public sealed class RootfsSetup(InitConfig config)
             var flags = o.Flags & ~(MS.BIND | MS.REC | MS.REMOUNT);
             try
             {
+                if (type == "tmpfs" && (flags & MS.RDONLY) != 0)
+                {
+                    _readonlyTmpfs.Add(m.Destination);
+                    flags &= ~MS.RDONLY;
+                }
                 if (o.TmpCopyUp && type == "tmpfs") MountTmpfsCopyUp(m, target, flags, o.Data);
                 else MountCalls.MountAt(m.Source ?? type, target, m.Destination, type, flags, o.Data);
             }

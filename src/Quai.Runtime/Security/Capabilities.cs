@@ -41,6 +41,21 @@ public static class Capabilities
         return i;
     }
 
+    /// <summary>This process's permitted set (CapPrm of /proc/self/status).</summary>
+    public static ulong Current()
+    {
+        foreach (var line in File.ReadLines("/proc/self/status"))
+            if (line.StartsWith("CapPrm:", StringComparison.Ordinal))
+                return Convert.ToUInt64(line[7..].Trim(), 16);
+        throw new IOException("/proc/self/status has no CapPrm line");
+    }
+
+    public static IEnumerable<string> NamesOf(ulong mask)
+    {
+        for (var i = 0; i < 64; i++)
+            if ((mask & (1UL << i)) != 0) yield return i < Names.Length ? Names[i] : $"capability {i}";
+    }
+
     /// <summary>Bit mask of the named capabilities. Capabilities this kernel does not know are
     /// ignored with a warning, as runc does.</summary>
     public static ulong Mask(IEnumerable<string>? names, Action<string>? warn = null)

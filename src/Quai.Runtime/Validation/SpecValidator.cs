@@ -10,7 +10,7 @@ namespace Quai.Runtime.Validation;
 /// Messages name the field and the value.</summary>
 public static class SpecValidator
 {
-    public static void Validate(Spec spec, bool rootless, bool forExec = false)
+    public static void Validate(Spec spec, bool rootless, bool forExec = false, Action<string>? warn = null)
     {
         var errors = new List<string>();
         if (string.IsNullOrEmpty(spec.OciVersion)) errors.Add("ociVersion must be set");
@@ -18,7 +18,7 @@ public static class SpecValidator
             errors.Add($"ociVersion {spec.OciVersion} is not supported (1.x expected)");
         if (!forExec && string.IsNullOrEmpty(spec.Root?.Path)) errors.Add("root.path must be set");
         if (spec.Process is null) errors.Add("process must be set");
-        else ValidateProcess(spec.Process, errors);
+        else ValidateProcess(spec.Process, errors, warn);
 
         var linux = spec.Linux;
         var seen = new HashSet<string>();
@@ -47,17 +47,15 @@ public static class SpecValidator
         }
         if ((linux?.MaskedPaths is { Count: > 0 } || linux?.ReadonlyPaths is { Count: > 0 }) && !Has("mount"))
             errors.Add("unable to restrict paths (maskedPaths/readonlyPaths) without a private mount namespace");
-        foreach (var (key, _) in linux?.Sysctl ?? [])
+        if (linux?.Sysctl is { Count: > 0 } sysctls)
         {
-            if (key.StartsWith("net.", StringComparison.Ordinal) && !Has("network"))
-                errors.Add($"sysctl \"{key}\" is not allowed in the host network namespace");
-            else if ((key.StartsWith("kernel.msg", StringComparison.Ordinal) || key.StartsWith("kernel.sem", StringComparison.Ordinal) ||
-                      key.StartsWith("kernel.shm", StringComparison.Ordinal) || key.StartsWith("fs.mqueue.", StringComparison.Ordinal)) && !Has("ipc"))
-                errors.Add($"sysctl \"{key}\" is not allowed in the host IPC namespace");
-            else if (key is "kernel.hostname" or "kernel.domainname")
-                errors.Add($"sysctl \"{key}\" is not allowed: use hostname/domainname");
-            else if (key.Contains("..") || key.Contains('/') && key.Contains('.'))
-                errors.Add($"sysctl \"{key}\" is not a valid name");
+            var netns = linux.Namespaces?.FirstOrDefault(n => n.Type == "network");
+            var policy = new SysctlPolicy.Namespaces(
+                PrivateIpc: IsNew("ipc"),
+                PrivateNetwork: netns is not null && (string.IsNullOrEmpty(netns.Path) || !SysctlPolicy.IsHostNamespace(netns.Path, "net")),
+                PrivateUts: IsNew("uts"));
+            foreach (var key in sysctls.Keys)
+                if (SysctlPolicy.Check(key, policy) is { } why) errors.Add(why);
         }
         foreach (var m in spec.Mounts ?? [])
             if (!m.Destination.StartsWith('/')) errors.Add($"mount destination \"{m.Destination}\" is not absolute");
@@ -73,11 +71,12 @@ public static class SpecValidator
         }
         if (linux?.CgroupsPath is { } cp && cp.Contains(':') && !cp.StartsWith('/'))
             errors.Add($"cgroupsPath \"{cp}\" is a systemd cgroup path; only the cgroupfs driver is supported");
-        if (linux?.MountLabel is { Length: > 0 }) errors.Add("linux.mountLabel is set but SELinux is not enabled on this system");
+        if (linux?.MountLabel is { Length: > 0 } && !SelinuxEnabled())
+            warn?.Invoke("linux.mountLabel is set but SELinux is not enabled on this system: ignored");
         if (errors.Count > 0) throw new InvalidSpecException(errors);
     }
 
-    private static void ValidateProcess(Oci.Runtime.Process p, List<string> errors)
+    private static void ValidateProcess(Oci.Runtime.Process p, List<string> errors, Action<string>? warn)
     {
         if (p.Args is not { Count: > 0 } && string.IsNullOrEmpty(p.CommandLine)) errors.Add("process.args must not be empty");
         if (!string.IsNullOrEmpty(p.Cwd) && !p.Cwd.StartsWith('/')) errors.Add($"process.cwd \"{p.Cwd}\" is not an absolute path");
@@ -92,8 +91,15 @@ public static class SpecValidator
             if (r.Soft > r.Hard) errors.Add($"rlimit {r.Type}: soft limit {r.Soft} is above hard limit {r.Hard}");
         }
         if (p.Terminal && p.ConsoleSize is { Height: 0 } or { Width: 0 }) { /* zero means unset: allowed */ }
-        if (!string.IsNullOrEmpty(p.SelinuxLabel))
-            errors.Add("selinux label is specified in config, but selinux is disabled or not supported");
+        if (!string.IsNullOrEmpty(p.SelinuxLabel) && !SelinuxEnabled())
+            warn?.Invoke("process.selinuxLabel is set but SELinux is not enabled on this system: ignored");
+        // runc: ids are int32 in the kernel's eyes; 4294967295 is (uid_t)-1, "no change", so uid 0 would stay.
+        if (p.User.Uid > int.MaxValue) errors.Add($"process.user.uid {p.User.Uid} is out of range (0-{int.MaxValue})");
+        if (p.User.Gid > int.MaxValue) errors.Add($"process.user.gid {p.User.Gid} is out of range (0-{int.MaxValue})");
+        foreach (var g in p.User.AdditionalGids ?? [])
+            if (g > int.MaxValue) errors.Add($"process.user.additionalGids: {g} is out of range (0-{int.MaxValue})");
+        if (p.User.AdditionalGids is { Count: > MaxGroups } ag)
+            errors.Add($"process.user.additionalGids has {ag.Count} groups, more than the kernel's limit of {MaxGroups}");
         if (!string.IsNullOrEmpty(p.ApparmorProfile) && !AppArmorEnabled())
             errors.Add($"apparmor profile \"{p.ApparmorProfile}\" is specified in config, but AppArmor is not enabled on this system");
         if (p.Scheduler is { } s)
@@ -106,6 +112,11 @@ public static class SpecValidator
         if (p.OomScoreAdj is < -1000 or > 1000) errors.Add($"oomScoreAdj {p.OomScoreAdj} is not between -1000 and 1000");
     }
 
+    /// <summary>NGROUPS_MAX of the kernel.</summary>
+    public const int MaxGroups = 65536;
+
+    public static bool SelinuxEnabled() => File.Exists("/sys/fs/selinux/enforce");
+
     public static bool AppArmorEnabled()
     {
         try { return File.ReadAllText("/sys/module/apparmor/parameters/enabled").Trim() == "Y"; }
@@ -115,7 +126,7 @@ public static class SpecValidator
 }
 
 public sealed class InvalidSpecException(IReadOnlyList<string> errors)
-    : Exception("invalid configuration: " + string.Join("; ", errors))
+    : RuntimeException("invalid configuration: " + string.Join("; ", errors))
 {
     public IReadOnlyList<string> Errors { get; } = errors;
 }

@@ -87,7 +87,7 @@ public sealed class RootlessTests
 {
     private static readonly string[] AsNobody = ["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups"];
 
-    private static Bundle RootlessBundle(params string[] args)
+    internal static Bundle RootlessBundle(params string[] args)
     {
         // `spec --rootless` as the unprivileged user: the mapping is that user's own id
         var specDir = Path.Combine(Rt.Scratch, "rl-" + Guid.NewGuid().ToString("N")[..8]);

@@ -42,6 +42,15 @@ public class DefaultSeccompProfileTests
     }
 
     [Fact]
+    public void Io_uring_is_refused_as_in_docker_25()
+    {
+        var p = Compile(DockerDefaultCaps);
+        foreach (var nr in new uint[] { 425, 426, 427 }) // io_uring_setup, io_uring_enter, io_uring_register
+            Assert.Equal(Eperm, Run(p, nr));
+        Assert.Equal(Eperm, Run(p, 0x40000000 | 425, X86_64)); // x32 too
+    }
+
+    [Fact]
     public void Default_docker_caps_allow_common_syscalls()
     {
         var p = Compile(DockerDefaultCaps);

@@ -1,3 +1,4 @@
+using Quai.Runtime;
 using System.CommandLine;
 using Quai.Engine;
 using Quai.Engine.Containers;

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Quai.Interop;
 
-namespace Quai.Runtime.Rootfs;
+namespace Quai.Fs;
 
 /// <summary>Resolves paths inside a container's rootfs with openat2(RESOLVE_IN_ROOT): ".." and
 /// symlinks, absolute ones included, can never leave the rootfs (CVE-2021-30465). Everything the
@@ -124,6 +124,36 @@ public sealed unsafe class InRoot : IDisposable
         var dir = slash < 0 ? "" : clean[..slash];
         var name = slash < 0 ? clean : clean[(slash + 1)..];
         return (MkdirAll(dir), name);
+    }
+
+    /// <summary>Reads a regular file inside the root, at most <paramref name="maxBytes"/>; null when it
+    /// does not exist. Opened without following a final symlink and without blocking, then checked with
+    /// fstat: a FIFO, device or socket planted where a file is expected is refused, never read (a
+    /// symlink to /dev/zero cannot make the caller read forever, a FIFO cannot hang it).</summary>
+    public byte[]? TryReadFile(string path, int maxBytes)
+    {
+        var fd = TryOpen(path, O.RDONLY | O.NOFOLLOW | O.NONBLOCK);
+        if (fd == -Errno.ENOENT || fd == -Errno.ENOTDIR) return null;
+        if (fd < 0) throw new ErrnoException($"open {path} in {HostPath}", -fd);
+        try
+        {
+            if (Libc.Fstat(fd, out var st) < 0) throw ErrnoException.FromLast($"stat {path} in {HostPath}");
+            if ((st.Mode & 0xF000) != 0x8000) throw new IOException($"read {path} in {HostPath}: not a regular file");
+            if (st.Size > maxBytes) throw new IOException($"read {path} in {HostPath}: {st.Size} bytes, more than the {maxBytes} allowed");
+            var buf = new byte[st.Size];
+            var off = 0;
+            fixed (byte* b = buf)
+                while (off < buf.Length)
+                {
+                    var n = Libc.Read(fd, b + off, buf.Length - off);
+                    if (n < 0 && Marshal.GetLastPInvokeError() == Errno.EINTR) continue;
+                    if (n < 0) throw ErrnoException.FromLast($"read {path} in {HostPath}");
+                    if (n == 0) break;
+                    off += (int)n;
+                }
+            return off == buf.Length ? buf : buf[..off];
+        }
+        finally { Libc.Close(fd); }
     }
 
     public void Dispose() => Libc.Close(RootFd);
