@@ -165,3 +165,26 @@ int quai_exec_final(const struct quai_exec_params *p)
     execve(p->path, p->argv, p->envp);
     FAIL(STEP_EXEC);
 }
+
+static void exit_on_signal(int sig)
+{
+    _exit(128 + sig);
+}
+
+/*
+ * A created container's init is pid 1 of its namespace: the kernel drops the signals it has no
+ * handler for. runc's init (Go) exits on TERM, INT, HUP and QUIT; this installs the same, as
+ * plain handlers (async-signal-safe, no runtime thread). execve resets them.
+ */
+int quai_exit_on_stop_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = exit_on_signal;
+    sigfillset(&sa.sa_mask);
+    int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT };
+    for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        if (sigaction(sigs[i], &sa, NULL) < 0)
+            return -errno;
+    return 0;
+}

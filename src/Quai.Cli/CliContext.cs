@@ -1,3 +1,4 @@
+using Quai.Fs;
 using System.CommandLine;
 using Quai.Images;
 using Quai.Images.Layers;
@@ -96,7 +97,7 @@ public sealed class CliContext
         catch (ImageConflictException e) { return Fail(e.Message, ExitError); }
         catch (UsageException e) { return Fail(e.Message, ExitUsage); }
         catch (FormatException e) { return Fail(e.Message, ExitUsage); }
-        catch (LayerFormatException e) { return Fail(e.Message, ExitError); }
+        catch (TarFormatException e) { return Fail(e.Message, ExitError); }
         catch (InvalidDataException e) { return Fail(e.Message, ExitError); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or KeyNotFoundException or ArgumentException)
         {

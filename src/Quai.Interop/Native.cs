@@ -23,6 +23,10 @@ public static unsafe partial class Native
     [LibraryImport(Library, EntryPoint = "quai_sealed_self")]
     public static partial int SealedSelf();
 
+    /// <summary>Handlers that _exit(128+sig) on TERM, INT, HUP and QUIT (a created container's init).</summary>
+    [LibraryImport(Library, EntryPoint = "quai_exit_on_stop_signals")]
+    public static partial int ExitOnStopSignals();
+
     [LibraryImport(Library, EntryPoint = "quai_exec_final")]
     public static partial int ExecFinal(ExecParams* p);
 

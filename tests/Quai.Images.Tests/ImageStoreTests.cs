@@ -1,3 +1,4 @@
+using Quai.Fs;
 using Quai.Images.Archives;
 using Quai.Images.Snapshots;
 using Quai.Oci.Image;
@@ -140,7 +141,7 @@ public sealed class ImageStoreTests : IDisposable
         };
         var b = new ImageBuilder();
         var (m, _) = b.AddImage([L("ok", "fine"), evil]);
-        var e = Assert.Throws<Quai.Images.Layers.LayerFormatException>(() => Store.Load(new MemoryStream(b.OciArchive((m, "evil:1")))));
+        var e = Assert.Throws<Quai.Fs.TarFormatException>(() => Store.Load(new MemoryStream(b.OciArchive((m, "evil:1")))));
         Assert.Contains(marker, e.Message);
         Assert.Empty(Store.List());
         Assert.Null(Store.TryFind("evil:1"));

@@ -1,3 +1,5 @@
+using Quai.Interop;
+using Quai.Fs;
 using System.Formats.Tar;
 using Quai.Images.Layers;
 
@@ -26,23 +28,23 @@ public class LayerApplierTests
 
         var passwd = Path.Combine(root, "etc/passwd");
         Assert.Equal("root:x:0:0\n", File.ReadAllText(passwd));
-        var st = Quai.Images.Interop.NativeFs.Lstat(passwd);
+        var st = Quai.Interop.NativeFs.Lstat(passwd);
         Assert.Equal((1000u, 1001u, 0x180u), (st.Uid, st.Gid, st.Mode & 0xFFF));
         Assert.Equal(TarBuilder.Time.ToUnixTimeSeconds(), st.Mtime.Sec);
-        Assert.Contains(Quai.Images.Interop.NativeFs.LGetXattrs(passwd), x => x.Name == "user.test" && x.Value.SequenceEqual("v1"u8.ToArray()));
+        Assert.Contains(Quai.Interop.NativeFs.LGetXattrs(passwd), x => x.Name == "user.test" && x.Value.SequenceEqual("v1"u8.ToArray()));
 
-        var etc = Quai.Images.Interop.NativeFs.Lstat(Path.Combine(root, "etc"));
+        var etc = Quai.Interop.NativeFs.Lstat(Path.Combine(root, "etc"));
         Assert.Equal((10u, 20u, 0x1C0u), (etc.Uid, etc.Gid, etc.Mode & 0xFFF));
         Assert.Equal(TarBuilder.Time.ToUnixTimeSeconds(), etc.Mtime.Sec); // dir mtimes survive their children
 
-        Assert.Equal(0x9EDu, Quai.Images.Interop.NativeFs.Lstat(Path.Combine(root, "bin/tool")).Mode & 0xFFF); // setuid kept after chown
+        Assert.Equal(0x9EDu, Quai.Interop.NativeFs.Lstat(Path.Combine(root, "bin/tool")).Mode & 0xFFF); // setuid kept after chown
         Assert.Equal("tool", new FileInfo(Path.Combine(root, "bin/link")).LinkTarget);
-        var tool = Quai.Images.Interop.NativeFs.Lstat(Path.Combine(root, "bin/tool"));
-        Assert.Equal(tool.Ino, Quai.Images.Interop.NativeFs.Lstat(Path.Combine(root, "bin/hard")).Ino);
-        Assert.Equal(Quai.Images.Interop.NativeFs.S_IFIFO, Quai.Images.Interop.NativeFs.Lstat(Path.Combine(root, "run/fifo")).Type);
-        var dev = Quai.Images.Interop.NativeFs.Lstat(Path.Combine(root, "dev/null2"));
-        Assert.Equal(Quai.Images.Interop.NativeFs.S_IFCHR, dev.Type);
-        Assert.Equal((1u, 3u), Quai.Images.Interop.NativeFs.SplitDev(dev.Rdev));
+        var tool = Quai.Interop.NativeFs.Lstat(Path.Combine(root, "bin/tool"));
+        Assert.Equal(tool.Ino, Quai.Interop.NativeFs.Lstat(Path.Combine(root, "bin/hard")).Ino);
+        Assert.Equal(Quai.Interop.NativeFs.S_IFIFO, Quai.Interop.NativeFs.Lstat(Path.Combine(root, "run/fifo")).Type);
+        var dev = Quai.Interop.NativeFs.Lstat(Path.Combine(root, "dev/null2"));
+        Assert.Equal(Quai.Interop.NativeFs.S_IFCHR, dev.Type);
+        Assert.Equal((1u, 3u), Quai.Interop.NativeFs.SplitDev(dev.Rdev));
     }
 
     [Fact]
@@ -84,7 +86,7 @@ public class LayerApplierTests
     {
         using var tmp = new TempDir();
         var root = tmp.Sub("root");
-        var e = Assert.Throws<LayerFormatException>(() => Apply(root, new TarBuilder().File(name, "x").Bytes()));
+        var e = Assert.Throws<TarFormatException>(() => Apply(root, new TarBuilder().File(name, "x").Bytes()));
         Assert.Contains(name, e.Message);
         Assert.Contains(message, e.Message);
         Assert.Equal([root], Directory.GetFileSystemEntries(tmp.Path));
@@ -119,12 +121,12 @@ public class LayerApplierTests
     {
         using var tmp = new TempDir();
         var root = tmp.Sub("root");
-        var e1 = Assert.Throws<LayerFormatException>(() => Apply(root, new TarBuilder().Hardlink("passwd", "/etc/passwd").Bytes()));
+        var e1 = Assert.Throws<TarFormatException>(() => Apply(root, new TarBuilder().Hardlink("passwd", "/etc/passwd").Bytes()));
         Assert.Contains("passwd", e1.Message);
-        Assert.Throws<LayerFormatException>(() => Apply(root, new TarBuilder().Hardlink("passwd", "../../etc/passwd").Bytes()));
+        Assert.Throws<TarFormatException>(() => Apply(root, new TarBuilder().Hardlink("passwd", "../../etc/passwd").Bytes()));
         // Through a symlink to /etc: resolved inside the root, where there is no passwd.
-        var e3 = Assert.Throws<LayerFormatException>(() => Apply(root, new TarBuilder().Symlink("e", "/etc").Hardlink("p", "e/passwd").Bytes()));
-        Assert.Contains("does not exist in the layer", e3.Message);
+        var e3 = Assert.Throws<TarFormatException>(() => Apply(root, new TarBuilder().Symlink("e", "/etc").Hardlink("p", "e/passwd").Bytes()));
+        Assert.Contains("does not exist in the archive", e3.Message);
         Assert.False(File.Exists(Path.Combine(root, "p")));
     }
 
@@ -134,7 +136,7 @@ public class LayerApplierTests
         using var tmp = new TempDir();
         var root = tmp.Sub("root");
         Apply(root, new TarBuilder().File("f", "x", pax: new() { ["SCHILY.xattr.trusted.overlay.opaque"] = "y" }).Bytes());
-        Assert.DoesNotContain(Quai.Images.Interop.NativeFs.LGetXattrs(Path.Combine(root, "f")), x => x.Name.StartsWith("trusted.overlay"));
+        Assert.DoesNotContain(Quai.Interop.NativeFs.LGetXattrs(Path.Combine(root, "f")), x => x.Name.StartsWith("trusted.overlay"));
     }
 
     [Fact]
@@ -153,6 +155,6 @@ public class LayerApplierTests
         Assert.Equal("a/b", TarPath.Clean("./a//b/"));
         Assert.Equal("", TarPath.Clean("./"));
         Assert.Equal("x.tar", TarPath.ResolveRelative("dir", "../x.tar", "t"));
-        Assert.Throws<LayerFormatException>(() => TarPath.ResolveRelative("dir", "../../x", "t"));
+        Assert.Throws<TarFormatException>(() => TarPath.ResolveRelative("dir", "../../x", "t"));
     }
 }

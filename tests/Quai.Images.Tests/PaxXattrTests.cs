@@ -1,5 +1,6 @@
+using Quai.Fs;
 using System.Text;
-using Quai.Images.Interop;
+using Quai.Interop;
 using Quai.Images.Layers;
 
 namespace Quai.Images.Tests;

@@ -1,3 +1,4 @@
+using Quai.Fs;
 using System.Formats.Tar;
 using Quai.Images.Gc;
 using Quai.Images.Layers;
@@ -28,7 +29,7 @@ internal sealed class ArchiveLoader(ImageStore store, Lease lease)
             try { entry = reader.GetNextEntry(copyData: false); }
             catch (Exception e) when (e is FormatException or InvalidDataException or EndOfStreamException)
             {
-                throw new LayerFormatException($"archive is not a valid tar file: {e.Message}", e);
+                throw new TarFormatException($"archive is not a valid tar file: {e.Message}", e);
             }
             if (entry is null) break;
             var name = TarPath.Clean(entry.Name, "archive entry");
@@ -44,7 +45,7 @@ internal sealed class ArchiveLoader(ImageStore store, Lease lease)
                 continue;
             }
             if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile))
-                throw new LayerFormatException($"archive entry \"{entry.Name}\": unexpected entry type {entry.EntryType}");
+                throw new TarFormatException($"archive entry \"{entry.Name}\": unexpected entry type {entry.EntryType}");
             Ingest(name, entry.DataStream ?? Stream.Null, entry.Length);
         }
         return Finish(platform);
@@ -55,7 +56,7 @@ internal sealed class ArchiveLoader(ImageStore store, Lease lease)
         foreach (var path in Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories))
         {
             var rel = Path.GetRelativePath(dir, path).Replace('\\', '/');
-            if (new FileInfo(path).LinkTarget is not null) throw new LayerFormatException($"{path}: symbolic links are not allowed in an image layout");
+            if (new FileInfo(path).LinkTarget is not null) throw new TarFormatException($"{path}: symbolic links are not allowed in an image layout");
             using var f = File.OpenRead(path);
             Ingest(rel, f, f.Length);
         }
@@ -70,7 +71,7 @@ internal sealed class ArchiveLoader(ImageStore store, Lease lease)
         if (name.StartsWith("blobs/sha256/", StringComparison.Ordinal))
         {
             var hex = name["blobs/sha256/".Length..];
-            if (!Digest.IsHex(hex, 64)) throw new LayerFormatException($"archive entry \"{name}\": not a valid blob name");
+            if (!Digest.IsHex(hex, 64)) throw new TarFormatException($"archive entry \"{name}\": not a valid blob name");
             expected = Digest.FromHex(hex);
         }
         bool json = expected is null && length <= MaxJsonSize && (name.EndsWith(".json", StringComparison.Ordinal) || name is "oci-layout" or "repositories");

@@ -1,5 +1,5 @@
 using System.Formats.Tar;
-using Quai.Images.Interop;
+using Quai.Interop;
 
 namespace Quai.Images.Layers;
 

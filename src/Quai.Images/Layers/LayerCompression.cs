@@ -1,3 +1,4 @@
+using Quai.Fs;
 using System.IO.Compression;
 using Quai.Oci.Image;
 

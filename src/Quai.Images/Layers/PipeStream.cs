@@ -1,3 +1,4 @@
+using Quai.Fs;
 using System.Collections.Concurrent;
 
 namespace Quai.Images.Layers;

@@ -1,3 +1,4 @@
+using Quai.Fs;
 using Quai.Images.Content;
 using Quai.Images.Gc;
 using Quai.Images.Snapshots;
@@ -65,9 +66,9 @@ public static class Unpacker
                 var sink = new byte[1 << 16];
                 while (pipe.Read(sink) > 0) { }
             }
-            catch (LayerFormatException e)
+            catch (TarFormatException e)
             {
-                throw new LayerFormatException($"layer {blob}: {e.Message}", e);
+                throw new TarFormatException($"layer {blob}: {e.Message}", e);
             }
         }
         var actual = hashing.Digest();

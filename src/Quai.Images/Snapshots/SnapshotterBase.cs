@@ -1,3 +1,4 @@
+using Quai.Interop;
 using System.Globalization;
 using Quai.Images.Metadata;
 
@@ -118,8 +119,8 @@ public abstract class SnapshotterBase : ISnapshotter
                 if (e is DirectoryInfo) { stack.Push(e.FullName); continue; }
                 if (e is FileInfo f && (f.Attributes & FileAttributes.Device) == 0)
                 {
-                    var st = Interop.NativeFs.Lstat(f.FullName);
-                    if (st.Type != Interop.NativeFs.S_IFREG) continue;
+                    var st = NativeFs.Lstat(f.FullName);
+                    if (st.Type != NativeFs.S_IFREG) continue;
                     if (st.Nlink > 1 && !seen.Add(st.Ino)) continue;
                     total += st.Size;
                 }

@@ -1,4 +1,4 @@
-using Quai.Images.Interop;
+using Quai.Interop;
 
 namespace Quai.Images.Snapshots;
 

@@ -74,6 +74,9 @@ public abstract class CgroupManagerBase : ICgroupManager
     public virtual void KillAll(int signal)
     {
         if (!Exists()) return;
+        // Nothing to freeze in an empty cgroup (a stopped container's usual case): a process can only
+        // enter it from inside, so an empty cgroup stays empty.
+        if (GetPids(true).Count == 0) return;
         var deadline = Stopwatch.StartNew();
         do
         {

@@ -57,7 +57,6 @@ public static unsafe class ContainerInit
     /// <summary>The write end of exec.fifo once `start` opened it (close-on-exec: `start` sees EOF at
     /// execve); -1 before. A failure after that point is written into it for `start` to report.</summary>
     private static int _startFd = -1;
-    private static readonly List<PosixSignalRegistration> StopSignals = [];
 
     /// <summary>After the "0" that releases `start`: 0x01, the exit code as one byte, the message.</summary>
     private static void ReportToStart(string message, int exitCode)
@@ -231,14 +230,11 @@ public static unsafe class ContainerInit
     }
 
     /// <summary>A created container's init is pid 1 of its namespace: the kernel drops signals it
-    /// has no handler for. runc's init (Go) exits on TERM, INT, HUP and QUIT: so does this one.</summary>
+    /// has no handler for. runc's init (Go) exits on TERM, INT, HUP and QUIT: so does this one
+    /// (native handlers: no runtime signal thread to start).</summary>
     private static void ExitOnStopSignals()
     {
-        foreach (var sig in new[] { PosixSignal.SIGTERM, PosixSignal.SIGINT, PosixSignal.SIGHUP, PosixSignal.SIGQUIT })
-        {
-            var number = sig switch { PosixSignal.SIGTERM => Sig.TERM, PosixSignal.SIGINT => Sig.INT, PosixSignal.SIGHUP => Sig.HUP, _ => Sig.QUIT };
-            StopSignals.Add(PosixSignalRegistration.Create(sig, _ => Libc.Exit(128 + number)));
-        }
+        if (Native.ExitOnStopSignals() is < 0 and var rc) throw new ErrnoException("install stop signal handlers", -rc);
     }
 
     /// <summary>capset can only keep what this process has: asking for a capability the host's

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Quai.Images.Layers;
+namespace Quai.Fs;
 
 /// <summary>Watches the bytes of a tar stream as TarReader consumes them and keeps the raw bytes of each
 /// entry's <c>SCHILY.xattr.*</c> PAX records. System.Formats.Tar exposes PAX values only as UTF-8 strings,

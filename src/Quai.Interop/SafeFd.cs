@@ -1,7 +1,7 @@
-namespace Quai.Images.Interop;
+namespace Quai.Interop;
 
 /// <summary>An owned file descriptor, closed on dispose.</summary>
-internal sealed class SafeFd : IDisposable
+public sealed class SafeFd : IDisposable
 {
     public int Fd { get; private set; }
     public SafeFd(int fd) => Fd = fd;

@@ -1,11 +1,10 @@
 using System.Runtime.InteropServices;
-using Quai.Interop;
 
-namespace Quai.Images.Interop;
+namespace Quai.Interop;
 
 /// <summary>The libc calls the image store needs for safe, metadata-preserving file work.
 /// Every wrapper retries EINTR and throws <see cref="ErrnoException"/> naming the call and path.</summary>
-internal static unsafe partial class NativeFs
+public static unsafe partial class NativeFs
 {
     public const int AT_FDCWD = -100;
     public const int AT_SYMLINK_NOFOLLOW = 0x100;
@@ -55,6 +54,8 @@ internal static unsafe partial class NativeFs
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)] private static partial int lsetxattr(string path, string name, byte* value, nuint size, int flags);
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)] private static partial nint llistxattr(string path, byte* list, nuint size);
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)] private static partial nint lgetxattr(string path, string name, byte* value, nuint size);
+    [LibraryImport("libc", SetLastError = true)] private static partial nint flistxattr(int fd, byte* list, nuint size);
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)] private static partial nint fgetxattr(int fd, string name, byte* value, nuint size);
     [LibraryImport("libc", SetLastError = true)] private static partial nint write(int fd, byte* buf, nuint count);
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)] private static partial nint readlinkat(int dirfd, string path, byte* buf, nuint size);
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)] private static partial int renameat(int olddirfd, string oldpath, int newdirfd, string newpath);
@@ -176,6 +177,27 @@ internal static unsafe partial class NativeFs
             if (vsize < 0) continue;
             var value = new byte[vsize];
             fixed (byte* v = value) vsize = lgetxattr(path, name, v, (nuint)value.Length);
+            if (vsize < 0) continue;
+            result.Add((name, value.AsSpan(0, (int)vsize).ToArray()));
+        }
+        return result;
+    }
+
+    /// <summary>Extended attributes of an open file (not an O_PATH descriptor); empty when unsupported.</summary>
+    public static List<(string Name, byte[] Value)> FGetXattrs(int fd)
+    {
+        var result = new List<(string, byte[])>();
+        nint size = flistxattr(fd, null, 0);
+        if (size <= 0) return result;
+        var list = new byte[size];
+        fixed (byte* l = list) size = flistxattr(fd, l, (nuint)list.Length);
+        if (size <= 0) return result;
+        foreach (var name in System.Text.Encoding.UTF8.GetString(list, 0, (int)size).Split('\0', StringSplitOptions.RemoveEmptyEntries))
+        {
+            nint vsize = fgetxattr(fd, name, null, 0);
+            if (vsize < 0 || vsize > 1 << 16) continue;
+            var value = new byte[vsize];
+            fixed (byte* v = value) vsize = fgetxattr(fd, name, v, (nuint)value.Length);
             if (vsize < 0) continue;
             result.Add((name, value.AsSpan(0, (int)vsize).ToArray()));
         }

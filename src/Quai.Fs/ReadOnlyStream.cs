@@ -1,4 +1,4 @@
-namespace Quai.Images.Layers;
+namespace Quai.Fs;
 
 /// <summary>Base of the layer pipeline's forward-only read streams: they implement Read;
 /// seeking, length and writing are not supported.</summary>

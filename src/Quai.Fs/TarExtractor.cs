@@ -1,0 +1,355 @@
+using System.Formats.Tar;
+using Microsoft.Win32.SafeHandles;
+using Quai.Interop;
+
+namespace Quai.Fs;
+
+public sealed record ApplyResult(long FileBytes, long Entries);
+
+/// <summary>How an archive is extracted.</summary>
+public sealed class ExtractOptions
+{
+    /// <summary>Image layers: <c>.wh.name</c> deletes name, <c>.wh..wh..opq</c> empties its directory.
+    /// Off for anything else (a user's file named .wh.x is just a file).</summary>
+    public bool Whiteouts { get; init; }
+    /// <summary>Owner of everything created (docker cp without -a: the container's root); null keeps the archive's.</summary>
+    public (uint Uid, uint Gid)? Owner { get; init; }
+    /// <summary>What the entries are called in messages ("layer entry", "archive entry").</summary>
+    public string What { get; init; } = "archive entry";
+    /// <summary>Device nodes are not created (docker cp to the host: a container's mknod must not become a
+    /// node on the host that any host user could open).</summary>
+    public bool SkipDevices { get; init; }
+}
+
+/// <summary>Extracts an uncompressed tar into a directory tree that may be hostile (a container's root, a
+/// layer on top of others). Every path is resolved with openat2(RESOLVE_IN_ROOT) against the root, so
+/// neither a symlink nor a hardlink in the archive or already on disk can take a write outside it;
+/// absolute and <c>..</c> names are refused; an existing non-directory in the way is removed, never written
+/// through (a device node, a FIFO, a symlink), and files are created with O_EXCL. With
+/// <see cref="ExtractOptions.Whiteouts"/>, whiteouts delete what they name (an overlay mount turns that into
+/// an overlay whiteout); an opaque whiteout empties the directory of everything earlier layers put there.</summary>
+public sealed class TarExtractor : IDisposable
+{
+    public const string WhiteoutPrefix = ".wh.";
+    public const string OpaqueWhiteout = ".wh..wh..opq";
+    private const ulong Resolve = NativeFs.RESOLVE_IN_ROOT | NativeFs.RESOLVE_NO_MAGICLINKS;
+
+    private readonly string _root;
+    private readonly SafeFd _rootFd;
+    private readonly bool _privileged = NativeFs.geteuid() == 0;
+    private readonly HashSet<string> _written = new(StringComparer.Ordinal);
+    private readonly List<(string Path, DateTimeOffset Mtime)> _dirTimes = [];
+    private string? _cachedParent;
+    private SafeFd? _cachedParentFd;
+    private long _fileBytes, _entries;
+    private string? _lastName;
+
+    private readonly ExtractOptions _options;
+
+    private TarExtractor(int dirfd, string root, string where, ExtractOptions options)
+    {
+        _root = where;
+        _options = options;
+        _rootFd = new SafeFd(NativeFs.OpenAt(dirfd, root, NativeFs.O_PATH | NativeFs.O_DIRECTORY, 0, where));
+    }
+
+    /// <summary>Extracts <paramref name="tar"/> (uncompressed) into <paramref name="root"/> (a directory, or a
+    /// /proc/self/fd/N or /proc/PID/root path of one).</summary>
+    public static ApplyResult Extract(Stream tar, string root, ExtractOptions options)
+    {
+        using var x = new TarExtractor(NativeFs.AT_FDCWD, root, root, options);
+        return x.Run(tar);
+    }
+
+    /// <summary>Extracts into the directory open as <paramref name="rootFd"/> (e.g. a container's root reached
+    /// through /proc/PID/root); <paramref name="where"/> names it in messages.</summary>
+    public static ApplyResult Extract(Stream tar, int rootFd, string where, ExtractOptions options)
+    {
+        using var x = new TarExtractor(rootFd, ".", where, options);
+        return x.Run(tar);
+    }
+
+    private PaxXattrReader? _raw;
+    private Dictionary<string, byte[]>? _currentXattrs;
+
+    private ApplyResult Run(Stream tar)
+    {
+        _raw = new PaxXattrReader(tar);
+        using var reader = new TarReader(_raw, leaveOpen: true);
+        TarEntry? entry;
+        while (true)
+        {
+            try
+            {
+                entry = reader.GetNextEntry(copyData: false);
+            }
+            catch (Exception e) when (e is FormatException or InvalidDataException or EndOfStreamException)
+            {
+                throw new TarFormatException(_lastName is null
+                    ? $"{_options.What}s are malformed: {e.Message}"
+                    : $"{_options.What}s are malformed or truncated after entry \"{_lastName}\": {e.Message}", e);
+            }
+            if (entry is null) break;
+            _entries++;
+            _lastName = entry.Name;
+            _currentXattrs = _raw.Take(entry.Name);
+            ApplyEntry(entry);
+        }
+        // Directory mtimes last: creating children changes them.
+        for (int i = _dirTimes.Count - 1; i >= 0; i--)
+        {
+            var (path, mtime) = _dirTimes[i];
+            if (path.Length == 0) continue;
+            var (parent, name) = TarPath.Split(path);
+            int fd = OpenParent(parent, create: false);
+            if (fd < 0) continue;
+            try { NativeFs.UtimensAt(fd, name, mtime, NativeFs.AT_SYMLINK_NOFOLLOW, Where(path)); }
+            catch (ErrnoException e) when (e.Code == Errno.ENOENT) { }
+        }
+        return new ApplyResult(_fileBytes, _entries);
+    }
+
+    private string Where(string rel) => $"{rel} in {_root}";
+
+    private void ApplyEntry(TarEntry entry)
+    {
+        if (entry.EntryType is TarEntryType.GlobalExtendedAttributes) return;
+        var path = TarPath.Clean(entry.Name);
+        if (path.Length == 0) return; // the layer root itself: its metadata belongs to the snapshot
+        var (parent, name) = TarPath.Split(path);
+
+        if (_options.Whiteouts && name.StartsWith(WhiteoutPrefix, StringComparison.Ordinal))
+        {
+            ApplyWhiteout(parent, name, entry.Name);
+            return;
+        }
+
+        int dirfd = OpenParent(parent, create: true);
+        bool isDir = entry.EntryType == TarEntryType.Directory;
+        if (NativeFs.TryFstatAt(dirfd, name, NativeFs.AT_SYMLINK_NOFOLLOW, out var existing))
+        {
+            if (!(isDir && existing.IsDir))
+            {
+                if (entry.EntryType == TarEntryType.HardLink && SameLinkTarget(entry, path)) return;
+                RemoveAll(dirfd, name, existing.IsDir, path);
+            }
+        }
+
+        switch (entry.EntryType)
+        {
+            case TarEntryType.Directory:
+                if (!existing.IsDir || !NativeFs.TryFstatAt(dirfd, name, NativeFs.AT_SYMLINK_NOFOLLOW, out _))
+                    NativeFs.MkdirAt(dirfd, name, 0x1C0 /* 0700 */, Where(path));
+                _dirTimes.Add((path, entry.ModificationTime));
+                break;
+            case TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile:
+                WriteFile(dirfd, name, path, entry);
+                break;
+            case TarEntryType.SymbolicLink:
+                if (entry.LinkName.Length == 0) throw new TarFormatException($"{_options.What} \"{entry.Name}\": symlink with an empty target");
+                NativeFs.SymlinkAt(entry.LinkName, dirfd, name, Where(path));
+                break;
+            case TarEntryType.HardLink:
+                CreateHardLink(dirfd, name, path, entry);
+                _written.Add(path);
+                return; // a hard link shares the target's metadata
+            case TarEntryType.CharacterDevice or TarEntryType.BlockDevice:
+                uint type = entry.EntryType == TarEntryType.CharacterDevice ? NativeFs.S_IFCHR : NativeFs.S_IFBLK;
+                if (!_privileged || _options.SkipDevices) return; // an unprivileged user could not create it either: skip, as rootless Docker does
+                NativeFs.MknodAt(dirfd, name, type | 0x180 /* 0600 */, NativeFs.MakeDev((uint)((PosixTarEntry)entry).DeviceMajor, (uint)((PosixTarEntry)entry).DeviceMinor), Where(path));
+                break;
+            case TarEntryType.Fifo:
+                NativeFs.MknodAt(dirfd, name, NativeFs.S_IFIFO | 0x180 /* 0600 */, 0, Where(path));
+                break;
+            default:
+                throw new TarFormatException($"{_options.What} \"{entry.Name}\": unsupported tar entry type {entry.EntryType}");
+        }
+        _written.Add(path);
+        SetMetadata(dirfd, name, path, entry);
+    }
+
+    private bool SameLinkTarget(TarEntry entry, string path) => TarPath.Clean(entry.LinkName, $"{_options.What} \"{entry.Name}\": hard link target") == path;
+
+    private void WriteFile(int dirfd, string name, string path, TarEntry entry)
+    {
+        int fd = NativeFs.OpenAt(dirfd, name, NativeFs.O_WRONLY | NativeFs.O_CREAT | NativeFs.O_EXCL | NativeFs.O_NOFOLLOW, 0x180 /* 0600 */, Where(path));
+        using var fs = new FileStream(new SafeFileHandle(fd, ownsHandle: true), FileAccess.Write, bufferSize: 0);
+        if (entry.DataStream is { } data)
+        {
+            try
+            {
+                data.CopyTo(fs, 1 << 17);
+            }
+            catch (Exception e) when (e is EndOfStreamException or InvalidDataException or FormatException)
+            {
+                throw new TarFormatException($"{_options.What} \"{entry.Name}\": archive ends inside the file's data", e);
+            }
+        }
+        _fileBytes += entry.Length;
+    }
+
+    private void CreateHardLink(int dirfd, string name, string path, TarEntry entry)
+    {
+        var target = TarPath.Clean(entry.LinkName, $"{_options.What} \"{entry.Name}\": hard link target");
+        if (target.Length == 0) throw new TarFormatException($"{_options.What} \"{entry.Name}\": hard link to the root");
+        var (tparent, tname) = TarPath.Split(target);
+        int tfd = OpenParent(tparent, create: false);
+        if (tfd < 0 || !NativeFs.TryFstatAt(tfd, tname, NativeFs.AT_SYMLINK_NOFOLLOW, out var st))
+            throw new TarFormatException($"{_options.What} \"{entry.Name}\": hard link target \"{entry.LinkName}\" does not exist in the archive");
+        if (st.IsDir) throw new TarFormatException($"{_options.What} \"{entry.Name}\": hard link to directory \"{entry.LinkName}\"");
+        // tfd may be the cached parent; take a private descriptor so opening our own parent does not close it.
+        using var own = new SafeFd(NativeFs.OpenAt2(_rootFd.Fd, tparent.Length == 0 ? "." : tparent, NativeFs.O_PATH | NativeFs.O_DIRECTORY, 0, Resolve));
+        if (own.Fd < 0) throw new ErrnoException($"open {Where(tparent)}", -own.Fd);
+        dirfd = OpenParent(TarPath.Split(path).Parent, create: true);
+        NativeFs.LinkAt(own.Fd, tname, dirfd, name, 0, $"{Where(path)} -> {target}");
+    }
+
+    private void SetMetadata(int dirfd, string name, string path, TarEntry entry)
+    {
+        bool symlink = entry.EntryType == TarEntryType.SymbolicLink;
+        if (_privileged)
+        {
+            var (uid, gid) = _options.Owner ?? ((uint)entry.Uid, (uint)entry.Gid);
+            NativeFs.FchownAt(dirfd, name, uid, gid, NativeFs.AT_SYMLINK_NOFOLLOW, Where(path));
+        }
+        if (entry is PaxTarEntry pax)
+        {
+            // Exact bytes from our own PAX parse; TarReader's strings only when it could not match the entry.
+            var raw = _currentXattrs;
+            var xattrs = raw ?? pax.ExtendedAttributes.Where(kv => kv.Key.StartsWith("SCHILY.xattr.", StringComparison.Ordinal) && !kv.Value.Contains('\uFFFD'))
+                .ToDictionary(kv => kv.Key["SCHILY.xattr.".Length..], kv => System.Text.Encoding.UTF8.GetBytes(kv.Value));
+            foreach (var (xname, value) in xattrs)
+            {
+                if (!XattrAllowed(xname)) continue;
+                try
+                {
+                    NativeFs.LSetXattr($"/proc/self/fd/{dirfd}/{name}", xname, value, Where(path));
+                }
+                catch (ErrnoException e) when (e.Code == Errno.EOPNOTSUPP || (e.Code == Errno.EPERM && !_privileged)) { }
+            }
+        }
+        if (!symlink)
+        {
+            NativeFs.FchmodAt(dirfd, name, (uint)entry.Mode & 0xFFF /* 07777 */, Where(path));
+            if (entry.EntryType != TarEntryType.Directory)
+                NativeFs.UtimensAt(dirfd, name, entry.ModificationTime, NativeFs.AT_SYMLINK_NOFOLLOW, Where(path));
+        }
+        else
+        {
+            NativeFs.UtimensAt(dirfd, name, entry.ModificationTime, NativeFs.AT_SYMLINK_NOFOLLOW, Where(path));
+        }
+    }
+
+    /// <summary>Overlay's own attributes are never taken from an archive: they would forge whiteouts and redirects.</summary>
+    public static bool XattrAllowed(string name)
+        => !name.StartsWith("trusted.overlay.", StringComparison.Ordinal) && !name.StartsWith("user.overlay.", StringComparison.Ordinal);
+
+    private void ApplyWhiteout(string parent, string name, string original)
+    {
+        int dirfd = OpenParent(parent, create: false);
+        if (dirfd < 0) return; // nothing below to hide
+        if (name == OpaqueWhiteout)
+        {
+            using var dir = new SafeFd(NativeFs.OpenAt2(_rootFd.Fd, parent.Length == 0 ? "." : parent, NativeFs.O_RDONLY | NativeFs.O_DIRECTORY, 0, Resolve));
+            if (dir.Fd < 0) throw new ErrnoException($"open {Where(parent)}", -dir.Fd);
+            foreach (var child in ListDir(parent))
+            {
+                var childPath = parent.Length == 0 ? child : parent + "/" + child;
+                if (_written.Contains(childPath)) continue;
+                if (NativeFs.TryFstatAt(dir.Fd, child, NativeFs.AT_SYMLINK_NOFOLLOW, out var st))
+                    RemoveAll(dir.Fd, child, st.IsDir, childPath);
+            }
+            return;
+        }
+        var target = name[WhiteoutPrefix.Length..];
+        if (target.Length == 0 || target == "." || target == "..")
+            throw new TarFormatException($"{_options.What} \"{original}\": invalid whiteout name");
+        if (NativeFs.TryFstatAt(dirfd, target, NativeFs.AT_SYMLINK_NOFOLLOW, out var existing))
+            RemoveAll(dirfd, target, existing.IsDir, parent.Length == 0 ? target : parent + "/" + target);
+    }
+
+    private List<string> ListDir(string rel)
+    {
+        // Enumerate through /proc/self/fd of a safely opened descriptor, never through a path that could be swapped.
+        using var dir = new SafeFd(NativeFs.OpenAt2(_rootFd.Fd, rel.Length == 0 ? "." : rel, NativeFs.O_RDONLY | NativeFs.O_DIRECTORY, 0, Resolve));
+        if (dir.Fd < 0) throw new ErrnoException($"open {Where(rel)}", -dir.Fd);
+        return Directory.EnumerateFileSystemEntries($"/proc/self/fd/{dir.Fd}").Select(Path.GetFileName).ToList()!;
+    }
+
+    /// <summary>Removes <paramref name="name"/> under <paramref name="dirfd"/>, recursing into directories without following symlinks.</summary>
+    private void RemoveAll(int dirfd, string name, bool isDir, string rel)
+    {
+        // A cached descriptor for a directory that is about to disappear would keep writing into an unlinked tree.
+        if (_cachedParent is not null && (_cachedParent == rel || _cachedParent.StartsWith(rel + "/", StringComparison.Ordinal)))
+            InvalidateCache();
+        if (isDir)
+        {
+            using var sub = new SafeFd(NativeFs.OpenAt(dirfd, name, NativeFs.O_RDONLY | NativeFs.O_DIRECTORY | NativeFs.O_NOFOLLOW, 0, Where(rel)));
+            foreach (var child in Directory.EnumerateFileSystemEntries($"/proc/self/fd/{sub.Fd}").Select(Path.GetFileName).ToList())
+            {
+                if (NativeFs.TryFstatAt(sub.Fd, child!, NativeFs.AT_SYMLINK_NOFOLLOW, out var st))
+                    RemoveAll(sub.Fd, child!, st.IsDir, rel + "/" + child);
+            }
+            NativeFs.UnlinkAt(dirfd, name, NativeFs.AT_REMOVEDIR, $"rmdir {Where(rel)}");
+        }
+        else
+        {
+            NativeFs.UnlinkAt(dirfd, name, 0, Where(rel));
+        }
+        _written.Remove(rel);
+    }
+
+    /// <summary>Opens the directory <paramref name="rel"/> inside the root (creating missing components with mode 0755
+    /// when asked). Returns a cached descriptor owned by the applier, or -1 when it does not exist and create is false.</summary>
+    private int OpenParent(string rel, bool create)
+    {
+        if (rel.Length == 0) return _rootFd.Fd;
+        if (_cachedParent == rel && _cachedParentFd is not null) return _cachedParentFd.Fd;
+        int fd = NativeFs.OpenAt2(_rootFd.Fd, rel, NativeFs.O_PATH | NativeFs.O_DIRECTORY, 0, Resolve);
+        if (fd == -Errno.ENOENT && create)
+        {
+            var parts = rel.Split('/');
+            for (int i = 1; i <= parts.Length; i++)
+            {
+                var prefix = string.Join('/', parts, 0, i);
+                int pfd = NativeFs.OpenAt2(_rootFd.Fd, prefix, NativeFs.O_PATH | NativeFs.O_DIRECTORY, 0, Resolve);
+                if (pfd >= 0) { NativeFs.close(pfd); continue; }
+                if (pfd != -Errno.ENOENT) throw new ErrnoException($"open {Where(prefix)}", -pfd);
+                var up = i == 1 ? "" : string.Join('/', parts, 0, i - 1);
+                using var upFd = new SafeFd(up.Length == 0 ? NativeFs.OpenAt(_rootFd.Fd, ".", NativeFs.O_PATH | NativeFs.O_DIRECTORY, 0, _root)
+                    : NativeFs.OpenAt2(_rootFd.Fd, up, NativeFs.O_PATH | NativeFs.O_DIRECTORY, 0, Resolve));
+                if (upFd.Fd < 0) throw new ErrnoException($"open {Where(up)}", -upFd.Fd);
+                int rc = NativeFs.TryMkdirAt(upFd.Fd, parts[i - 1], 0x1ED /* 0755 */);
+                if (rc < 0 && rc != -Errno.EEXIST) throw new ErrnoException($"mkdir {Where(prefix)}", -rc);
+            }
+            fd = NativeFs.OpenAt2(_rootFd.Fd, rel, NativeFs.O_PATH | NativeFs.O_DIRECTORY, 0, Resolve);
+        }
+        if (fd == -Errno.ENOENT && !create) return -1;
+        if (fd == -Errno.ENOENT)
+            throw new TarFormatException($"{_options.What} \"{_lastName}\": parent \"{rel}\" cannot be created inside the root (a symbolic link to a missing target?)");
+        if (fd == -Errno.ENOTDIR)
+            throw new TarFormatException($"{_options.What} \"{_lastName}\": \"{rel}\" is not a directory in the archive");
+        if (fd == -Errno.EXDEV)
+            throw new TarFormatException($"{_options.What} \"{_lastName}\": \"{rel}\" resolves outside the root; refusing it");
+        if (fd == -Errno.ELOOP)
+            throw new TarFormatException($"{_options.What} \"{_lastName}\": \"{rel}\": too many levels of symbolic links");
+        if (fd < 0) throw new ErrnoException($"open {Where(rel)}", -fd);
+        InvalidateCache();
+        _cachedParent = rel;
+        _cachedParentFd = new SafeFd(fd);
+        return fd;
+    }
+
+    private void InvalidateCache()
+    {
+        _cachedParentFd?.Dispose();
+        _cachedParentFd = null;
+        _cachedParent = null;
+    }
+
+    public void Dispose()
+    {
+        InvalidateCache();
+        _rootFd.Dispose();
+    }
+}
