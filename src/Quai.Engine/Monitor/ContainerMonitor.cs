@@ -206,7 +206,8 @@ public sealed unsafe class ContainerMonitor
     private int StartOnce(bool first)
     {
         var c = _engine.Store.Load(_id);
-        _engine.MountRootfs(c);
+        // under the container's lock: cp on a stopped container mounts and unmounts the same snapshot under it
+        using (_engine.Store.Lock(_id)) _engine.MountRootfs(c);
         Mark("rootfs mounted");
         var bundle = _engine.BundleDir(_id);
         var spec = SpecBuilder.Build(c, _engine.RootfsDir(_id), _dir);

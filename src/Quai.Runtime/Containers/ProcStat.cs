@@ -9,6 +9,11 @@ public static class ProcStat
         try { text = File.ReadAllText($"/proc/{pid}/stat"); }
         catch (IOException) { return null; }
         catch (UnauthorizedAccessException) { return null; }
+        return Parse(text);
+    }
+
+    public static (char State, ulong StartTime)? Parse(string text)
+    {
         // the command name (field 2) may contain spaces and parentheses: parse after the last ')'
         var close = text.LastIndexOf(')');
         if (close < 0) return null;

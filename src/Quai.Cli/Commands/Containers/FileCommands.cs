@@ -1,57 +1,14 @@
 using System.CommandLine;
-using System.Formats.Tar;
 using Quai.Engine;
 using Quai.Engine.Containers;
+using Quai.Engine.Files;
 
 namespace Quai.Cli.Commands.Containers;
 
-/// <summary>cp, diff, export: work on the container's rootfs mounted on the host (mounted for the
-/// duration of the command when the container is not running). Paths inside the container are
-/// resolved inside its rootfs: symlinks cannot lead out of it.</summary>
+/// <summary>cp, diff, export. cp and export go through <see cref="ContainerCopy"/> (fd-based, in-root);
+/// diff still reads the overlay upper directory by path (the store's own directories).</summary>
 public static class FileCommands
 {
-    private static T WithRootfs<T>(ContainerEngine engine, Container c, Func<string, T> body)
-    {
-        var rootfs = engine.RootfsDir(c.Id);
-        var mountedHere = false;
-        if (!Quai.Images.Snapshots.MountHelper.IsMountPoint(rootfs))
-        {
-            engine.MountRootfs(c);
-            mountedHere = true;
-        }
-        try { return body(rootfs); }
-        finally
-        {
-            if (mountedHere && !ContainerEngine.IsActive(engine.Store.Load(c.Id).State)) engine.UnmountRootfs(c.Id);
-        }
-    }
-
-    /// <summary>Resolves <paramref name="path"/> inside <paramref name="root"/> like chroot would
-    /// (absolute symlinks are relative to the root, ".." stops at it).</summary>
-    public static string SecureJoin(string root, string path)
-    {
-        var parts = new List<string>();
-        var pending = new Stack<string>(path.Split('/', StringSplitOptions.RemoveEmptyEntries).Reverse());
-        var links = 0;
-        while (pending.Count > 0)
-        {
-            var part = pending.Pop();
-            if (part == ".") continue;
-            if (part == "..") { if (parts.Count > 0) parts.RemoveAt(parts.Count - 1); continue; }
-            var candidate = Path.Combine(root, string.Join('/', parts.Append(part)));
-            var info = new FileInfo(candidate);
-            if (info.LinkTarget is { } target && pending.Count >= 0)
-            {
-                if (++links > 40) throw new EngineUsageException($"too many levels of symbolic links: {path}");
-                if (target.StartsWith('/')) parts.Clear();
-                foreach (var t in target.Split('/', StringSplitOptions.RemoveEmptyEntries).Reverse()) pending.Push(t);
-                continue;
-            }
-            parts.Add(part);
-        }
-        return Path.Combine(root, string.Join('/', parts));
-    }
-
     public static Command Cp(CliContext cli)
     {
         var src = new Argument<string>("SRC_PATH");
@@ -72,47 +29,35 @@ public static class FileCommands
             var (sc, sp) = Split(s);
             var (dc, dp) = Split(d);
             if ((sc is null) == (dc is null)) throw new EngineUsageException("copying between containers is not supported; one of the paths must be a container path (CONTAINER:PATH)");
-            var c = engine.Inspect(sc ?? dc!);
-            return WithRootfs(engine, c, rootfs =>
-            {
-                if (sc is not null)
-                {
-                    var from = SecureJoin(rootfs, sp);
-                    if (!Path.Exists(from)) throw new NotFoundException($"Could not find the file {sp} in container {sc}");
-                    Copy(from, Directory.Exists(dp) ? Path.Combine(dp, Path.GetFileName(from.TrimEnd('/'))) : dp, p.GetValue(archive));
-                }
-                else
-                {
-                    if (!Path.Exists(sp)) throw new EngineUsageException($"stat {sp}: no such file or directory");
-                    var to = SecureJoin(rootfs, dp);
-                    if (Directory.Exists(to)) to = SecureJoin(rootfs, Path.Combine(dp, Path.GetFileName(sp.TrimEnd('/'))));
-                    Copy(sp, to, true);
-                }
-                return 0;
-            });
+            // docker cp exits 1 for every failure (usage errors of the destination included)
+            try { Copy(engine, sc, sp, dc, dp, new ContainerCopy.Options(p.GetValue(archive), p.GetValue(follow))); }
+            catch (Exception e) { EngineCli.Fail(cli, e); return 1; }
+            return 0;
         }));
         return cmd;
     }
 
-    private static void Copy(string from, string to, bool keepOwner)
+    private static void Copy(ContainerEngine engine, string? sc, string sp, string? dc, string dp, ContainerCopy.Options o)
     {
-        if (Directory.Exists(from) && new DirectoryInfo(from).LinkTarget is null)
         {
-            Directory.CreateDirectory(to);
-            foreach (var e in new DirectoryInfo(from).EnumerateFileSystemInfos())
-                Copy(e.FullName, Path.Combine(to, e.Name), keepOwner);
-            return;
+            var c = engine.Inspect(sc ?? dc!);
+            var copy = new ContainerCopy(engine);
+            if (sc is not null)
+            {
+                if (dp == "-")
+                {
+                    using var stdout = Console.OpenStandardOutput();
+                    copy.CopyOutArchive(c, sp, stdout, o);
+                }
+                else copy.CopyOut(c, sp, dp, o);
+            }
+            else if (sp == "-")
+            {
+                using var stdin = Console.OpenStandardInput();
+                copy.CopyInArchive(c, stdin, dp, o);
+            }
+            else copy.CopyIn(c, sp, dp, o);
         }
-        var info = new FileInfo(from);
-        if (info.LinkTarget is { } link)
-        {
-            if (Path.Exists(to) || new FileInfo(to).LinkTarget is not null) File.Delete(to);
-            File.CreateSymbolicLink(to, link);
-            return;
-        }
-        if (new FileInfo(to).LinkTarget is not null) File.Delete(to);
-        File.Copy(from, to, overwrite: true);
-        File.SetUnixFileMode(to, File.GetUnixFileMode(from));
     }
 
     public static Command Diff(CliContext cli)
@@ -173,22 +118,9 @@ public static class FileCommands
             var c = engine.Inspect(p.GetValue(target)!);
             if (p.GetValue(output) is null && !Console.IsOutputRedirected)
                 throw new EngineUsageException("cowardly refusing to save to a terminal. Use the -o flag or redirect");
-            return WithRootfs(engine, c, rootfs =>
-            {
-                using var stream = p.GetValue(output) is { } o ? File.Create(o) : Console.OpenStandardOutput();
-                using var tar = new TarWriter(stream, TarEntryFormat.Pax, leaveOpen: true);
-                void Add(string dir, string rel)
-                {
-                    foreach (var e in new DirectoryInfo(dir).EnumerateFileSystemInfos().OrderBy(x => x.Name, StringComparer.Ordinal))
-                    {
-                        var name = rel.Length == 0 ? e.Name : rel + "/" + e.Name;
-                        tar.WriteEntry(e.FullName, e is DirectoryInfo && e.LinkTarget is null ? name + "/" : name);
-                        if (e is DirectoryInfo d && d.LinkTarget is null) Add(d.FullName, name);
-                    }
-                }
-                Add(rootfs, "");
-                return 0;
-            });
+            using var stream = p.GetValue(output) is { } o ? File.Create(o) : Console.OpenStandardOutput();
+            new ContainerCopy(engine).Export(c, stream);
+            return 0;
         }));
         return cmd;
     }
