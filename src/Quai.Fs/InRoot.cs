@@ -16,11 +16,22 @@ public sealed unsafe class InRoot : IDisposable
     public int RootFd { get; }
     public string HostPath { get; }
 
+    private readonly bool _ownsFd = true;
+
     public InRoot(string hostPath)
     {
         HostPath = hostPath;
         RootFd = Libc.Open(hostPath, O.PATH | O.DIRECTORY | O.CLOEXEC, 0);
         if (RootFd < 0) throw ErrnoException.FromLast($"open rootfs {hostPath}");
+    }
+
+    /// <summary>Over a root already open as <paramref name="rootFd"/> (borrowed: not closed by Dispose);
+    /// <paramref name="where"/> names it in messages ("container c1").</summary>
+    public InRoot(int rootFd, string where)
+    {
+        RootFd = rootFd;
+        HostPath = where;
+        _ownsFd = false;
     }
 
     public static string Clean(string path)
@@ -130,9 +141,11 @@ public sealed unsafe class InRoot : IDisposable
     /// does not exist. Opened without following a final symlink and without blocking, then checked with
     /// fstat: a FIFO, device or socket planted where a file is expected is refused, never read (a
     /// symlink to /dev/zero cannot make the caller read forever, a FIFO cannot hang it).</summary>
-    public byte[]? TryReadFile(string path, int maxBytes)
+    /// <param name="followFinal">follow a final symlink (still inside the root: /etc/passwd may be a link
+    /// in an image, and RESOLVE_IN_ROOT keeps its target in the root)</param>
+    public byte[]? TryReadFile(string path, int maxBytes, bool followFinal = false)
     {
-        var fd = TryOpen(path, O.RDONLY | O.NOFOLLOW | O.NONBLOCK);
+        var fd = TryOpen(path, O.RDONLY | O.NONBLOCK | (followFinal ? 0 : O.NOFOLLOW));
         if (fd == -Errno.ENOENT || fd == -Errno.ENOTDIR) return null;
         if (fd < 0) throw new ErrnoException($"open {path} in {HostPath}", -fd);
         try
@@ -156,5 +169,8 @@ public sealed unsafe class InRoot : IDisposable
         finally { Libc.Close(fd); }
     }
 
-    public void Dispose() => Libc.Close(RootFd);
+    public void Dispose()
+    {
+        if (_ownsFd) Libc.Close(RootFd);
+    }
 }

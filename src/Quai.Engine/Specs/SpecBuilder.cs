@@ -1,3 +1,4 @@
+using Quai.Fs;
 using Quai.Engine.Containers;
 using Quai.Oci.Runtime;
 using Quai.Runtime.Seccomp;
@@ -46,7 +47,12 @@ public static class SpecBuilder
     {
         var hc = c.HostConfig;
         var cfg = c.Config;
-        var user = UserResolver.Resolve(cfg.User, ReadIn(rootfs, "etc/passwd"), ReadIn(rootfs, "etc/group"));
+        ResolvedUser user;
+        using (var root = new InRoot(rootfs))
+        {
+            var (passwd, group) = UserFiles.Read(root);
+            user = UserResolver.Resolve(cfg.User, passwd, group);
+        }
         var env = cfg.Env.ToList();
         if (!env.Any(e => e.StartsWith("HOME=", StringComparison.Ordinal))) env.Add("HOME=" + user.Home);
 
@@ -88,19 +94,6 @@ public static class SpecBuilder
         return spec;
     }
 
-    private static string? ReadIn(string rootfs, string rel)
-    {
-        // Only regular files directly inside the rootfs: a symlink could point outside.
-        var path = System.IO.Path.Combine(rootfs, rel);
-        try
-        {
-            var info = new FileInfo(path);
-            if (!info.Exists || info.LinkTarget is not null || info.Length > 4 << 20) return null;
-            return File.ReadAllText(path);
-        }
-        catch (IOException) { return null; }
-        catch (UnauthorizedAccessException) { return null; }
-    }
 
     public static List<string> Capabilities(HostConfig hc)
     {

@@ -44,10 +44,13 @@ public static class ExecCommand
             if (p.GetValue(workdir) is { } w) proc.Cwd = w;
             if (p.GetValue(user) is { } u)
             {
-                var rootfs = engine.RootfsDir(c.Id);
-                string? Read(string rel) { try { return File.ReadAllText(Path.Combine(rootfs, rel)); } catch (IOException) { return null; } }
+                // the container's own files, read through its root fd (never host path resolution)
+                (string? Passwd, string? Group) files;
+                using (var croot = Quai.Engine.Files.ContainerRoot.Open(engine, c))
+                using (var inRoot = new Quai.Fs.InRoot(croot.Fd, croot.Where))
+                    files = UserFiles.Read(inRoot);
                 ResolvedUser ru;
-                try { ru = UserResolver.Resolve(u, Read("etc/passwd"), Read("etc/group")); }
+                try { ru = UserResolver.Resolve(u, files.Passwd, files.Group); }
                 catch (ContainerStartException e) { throw new ContainerStartException(e.Message, 126); }
                 proc.User = new Oci.Runtime.User { Uid = ru.Uid, Gid = ru.Gid, AdditionalGids = ru.AdditionalGids.Count > 0 ? ru.AdditionalGids : null };
                 var caps = proc.Capabilities;
