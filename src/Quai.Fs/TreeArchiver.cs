@@ -47,20 +47,22 @@ public sealed class TreeArchiver : IDisposable
     public static void Write(int rootFd, string path, string entryName, Stream output, ArchiveOptions options, string where)
     {
         using var a = new TreeArchiver(output, options, where);
-        using var start = a.OpenStart(rootFd, path);
+        using var start = OpenStart(rootFd, path, options.FollowStart, where);
         if (options.SkipKernelFilesystems && KernelFilesystem(start.Fd) is { } fs)
             throw new IOException($"archive {path} in {where}: it is on a kernel filesystem ({fs}), which is not copied");
         a.Add(start.Fd, entryName.Length == 0 ? "" : TarPath.Clean(entryName), top: true, parentDev: null);
     }
 
-    /// <summary>Opens the start path as O_PATH without following a final symlink unless asked.</summary>
-    private SafeFd OpenStart(int rootFd, string path)
+    /// <summary>Opens <paramref name="path"/> in the tree of <paramref name="rootFd"/> as O_PATH, without following a
+    /// final symlink unless <paramref name="follow"/> (docker cp -L); every other component is resolved in the root.</summary>
+    /// <exception cref="FileNotFoundException">the path does not exist in the tree.</exception>
+    public static SafeFd OpenStart(int rootFd, string path, bool follow, string where)
     {
         var clean = InRoot.Clean(path);
         int fd;
         if (clean.Length == 0)
-            fd = NativeFs.OpenAt(rootFd, ".", NativeFs.O_PATH | NativeFs.O_DIRECTORY, 0, _where);
-        else if (_options.FollowStart)
+            fd = NativeFs.OpenAt(rootFd, ".", NativeFs.O_PATH | NativeFs.O_DIRECTORY, 0, where);
+        else if (follow)
             fd = NativeFs.OpenAt2(rootFd, clean, NativeFs.O_PATH, 0, Resolve);
         else
         {
@@ -75,8 +77,8 @@ public sealed class TreeArchiver : IDisposable
                 NativeFs.close(pfd);
             }
         }
-        if (fd == -Errno.ENOENT || fd == -Errno.ENOTDIR) throw new FileNotFoundException($"{path}: no such file or directory in {_where}", path);
-        if (fd < 0) throw new ErrnoException($"open {path} in {_where}", -fd);
+        if (fd == -Errno.ENOENT || fd == -Errno.ENOTDIR) throw new FileNotFoundException($"{path}: no such file or directory in {where}", path);
+        if (fd < 0) throw new ErrnoException($"open {path} in {where}", -fd);
         return new SafeFd(fd);
     }
 
@@ -113,7 +115,7 @@ public sealed class TreeArchiver : IDisposable
                 using (var file = new FileStream(new SafeFileHandle(rfd, ownsHandle: true), FileAccess.Read, 1 << 16))
                 using (var data = new FixedLengthStream(file, st.Size))
                 {
-                    var e = Entry(TarEntryType.RegularFile, name, st, null, NativeFs.FGetXattrs(rfd));
+                    var e = TarEntries.FromStat(TarEntryType.RegularFile, name, st, null, NativeFs.FGetXattrs(rfd));
                     e.DataStream = data;
                     _tar.WriteEntry(e);
                 }
@@ -152,75 +154,7 @@ public sealed class TreeArchiver : IDisposable
     }
 
     private void WriteHeader(TarEntryType type, string name, NativeFs.Stat st, string? link, List<(string, byte[])>? xattrs)
-        => _tar.WriteEntry(Entry(type, name, st, link, xattrs));
-
-    private static PaxTarEntry Entry(TarEntryType type, string name, NativeFs.Stat st, string? link, List<(string Name, byte[] Value)>? xattrs)
-    {
-        var attrs = new Dictionary<string, string>();
-        foreach (var (xname, value) in xattrs ?? [])
-        {
-            if (!TarExtractor.XattrAllowed(xname) || !IsUtf8(value)) continue;
-            attrs["SCHILY.xattr." + xname] = System.Text.Encoding.UTF8.GetString(value);
-        }
-        var e = new PaxTarEntry(type, name, attrs)
-        {
-            Mode = (UnixFileMode)(st.Mode & 0xFFF),
-            Uid = (int)st.Uid,
-            Gid = (int)st.Gid,
-            ModificationTime = DateTimeOffset.FromUnixTimeSeconds(st.Mtime.Sec).AddTicks(st.Mtime.Nsec / 100),
-        };
-        if (link is not null) e.LinkName = link;
-        if (type is TarEntryType.CharacterDevice or TarEntryType.BlockDevice)
-        {
-            var (major, minor) = NativeFs.SplitDev(st.Rdev);
-            e.DeviceMajor = (int)major;
-            e.DeviceMinor = (int)minor;
-        }
-        return e;
-    }
-
-    private static bool IsUtf8(byte[] value)
-    {
-        try { _ = new System.Text.UTF8Encoding(false, true).GetString(value); return true; }
-        catch (System.Text.DecoderFallbackException) { return false; }
-    }
+        => _tar.WriteEntry(TarEntries.FromStat(type, name, st, link, xattrs));
 
     public void Dispose() => _tar.Dispose();
-}
-
-/// <summary>Exactly <c>length</c> bytes of a stream: cut when it has more, zero-padded when it ends early
-/// (a file changing while it is archived must not corrupt the tar it goes into).</summary>
-public sealed class FixedLengthStream(Stream inner, long length) : Stream
-{
-    private long _position;
-    public override bool CanRead => true;
-    public override bool CanSeek => true;
-    public override bool CanWrite => false;
-    public override long Length => length;
-    public override long Position { get => _position; set => Seek(value, SeekOrigin.Begin); }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-    public override int Read(Span<byte> buffer)
-    {
-        var want = (int)Math.Min(buffer.Length, length - _position);
-        if (want <= 0) return 0;
-        var n = inner.Read(buffer[..want]);
-        if (n == 0) { buffer[..want].Clear(); n = want; }
-        _position += n;
-        return n;
-    }
-
-    public override long Seek(long offset, SeekOrigin origin)
-    {
-        var target = origin switch { SeekOrigin.Begin => offset, SeekOrigin.Current => _position + offset, _ => length + offset };
-        if (target < 0 || target > length) throw new IOException($"seek to {target} outside 0..{length}");
-        if (target != _position) inner.Seek(target, SeekOrigin.Begin);
-        _position = target;
-        return target;
-    }
-
-    public override void Flush() { }
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -22,7 +22,7 @@ public sealed class ContainerCopy(ContainerEngine engine)
     {
         using var host = HostRoot();
         var hostAbs = Path.GetFullPath(hostPath);
-        var src = StatSource(host.Fd, hostAbs, o.FollowLink, hostPath, () => new EngineUsageException($"lstat {hostPath}: no such file or directory"));
+        var src = StatSource(host.Fd, hostAbs, o.FollowLink, "host", () => new EngineUsageException($"lstat {hostPath}: no such file or directory"));
         using var root = ContainerRoot.Open(engine, c);
         var (dir, entry) = Destination(root.Fd, ctrPath, src, CleanBase(hostAbs), contentsOnly: ContentsOnly(hostPath), where: root.Where);
         using (dir)
@@ -47,7 +47,7 @@ public sealed class ContainerCopy(ContainerEngine engine)
     {
         using var root = ContainerRoot.Open(engine, c);
         var name = c.Name.TrimStart('/');
-        var src = StatSource(root.Fd, ctrPath, o.FollowLink, ctrPath, () => Missing(ctrPath, name));
+        var src = StatSource(root.Fd, ctrPath, o.FollowLink, root.Where, () => Missing(ctrPath, name));
         using var host = HostRoot();
         var hostAbs = Path.GetFullPath(hostPath);
         var (dir, entry) = Destination(host.Fd, hostAbs, src, CleanBase(ctrPath), contentsOnly: ContentsOnly(ctrPath), where: "host");
@@ -64,7 +64,7 @@ public sealed class ContainerCopy(ContainerEngine engine)
     public void CopyOutArchive(Container c, string ctrPath, Stream output, Options o)
     {
         using var root = ContainerRoot.Open(engine, c);
-        StatSource(root.Fd, ctrPath, o.FollowLink, ctrPath, () => Missing(ctrPath, c.Name.TrimStart('/')));
+        StatSource(root.Fd, ctrPath, o.FollowLink, root.Where, () => Missing(ctrPath, c.Name.TrimStart('/')));
         var entry = ContentsOnly(ctrPath) ? "" : CleanBase(ctrPath);
         TreeArchiver.Write(root.Fd, ctrPath, entry, output, Archive(root, o, entry.Length == 0), root.Where);
     }
@@ -94,25 +94,16 @@ public sealed class ContainerCopy(ContainerEngine engine)
     /// <summary>What the source is (type only), resolved the way the archiver will resolve it.</summary>
     private static NotFoundException Missing(string path, string container) => new($"Could not find the file {path} in container {container}");
 
-    private static NativeFs.Stat StatSource(int rootFd, string path, bool follow, string shown, Func<Exception> notFound)
+    private static NativeFs.Stat StatSource(int rootFd, string path, bool follow, string where, Func<Exception> notFound)
     {
-        var clean = InRoot.Clean(path);
-        int fd;
-        if (clean.Length == 0 || follow) fd = NativeFs.OpenAt2(rootFd, clean.Length == 0 ? "." : clean, NativeFs.O_PATH, 0, Resolve);
-        else
-        {
-            var (parent, name) = Split(clean);
-            var p = NativeFs.OpenAt2(rootFd, parent, NativeFs.O_PATH | NativeFs.O_DIRECTORY, 0, Resolve);
-            fd = p < 0 ? p : NativeFs.TryOpenAt(p, name, NativeFs.O_PATH | NativeFs.O_NOFOLLOW, 0);
-            if (p >= 0) NativeFs.close(p);
-        }
-        if (fd == -Errno.ENOENT || fd == -Errno.ENOTDIR) throw notFound();
-        if (fd < 0) throw new ErrnoException($"lstat {shown}", -fd);
-        using var f = new SafeFd(fd);
-        var st = NativeFs.FstatAt(f.Fd, "", NativeFs.AT_EMPTY_PATH, shown);
+        SafeFd f;
+        try { f = TreeArchiver.OpenStart(rootFd, path, follow, where); }
+        catch (FileNotFoundException) { throw notFound(); }
+        using var _ = f;
+        var st = NativeFs.FstatAt(f.Fd, "", NativeFs.AT_EMPTY_PATH, $"{path} in {where}");
         // "file/" names a directory: a file there is an error, as with docker cp
         if (path.EndsWith('/') && !st.IsDir && (st.Type != NativeFs.S_IFLNK || !follow))
-            throw new EngineUsageException($"lstat {shown}: not a directory");
+            throw new EngineUsageException($"lstat {path} in {where}: not a directory");
         return st;
     }
 

@@ -1,4 +1,5 @@
 using System.Formats.Tar;
+using Quai.Fs;
 using Quai.Interop;
 
 namespace Quai.Images.Layers;
@@ -100,14 +101,6 @@ public static class DiffWriter
 
         private void WriteEntry(string path, string rel, NativeFs.Stat st)
         {
-            var attrs = new Dictionary<string, string>();
-            foreach (var (name, value) in NativeFs.LGetXattrs(path))
-            {
-                if (!LayerApplier.XattrAllowed(name)) continue;
-                // PAX records are UTF-8 text; System.Formats.Tar cannot carry binary values, so those are not written.
-                if (!IsUtf8(value)) continue;
-                attrs["SCHILY.xattr." + name] = System.Text.Encoding.UTF8.GetString(value);
-            }
             TarEntryType type;
             string? link = null;
             switch (st.Type)
@@ -127,20 +120,7 @@ public static class DiffWriter
                     break;
                 default: return;
             }
-            var e = new PaxTarEntry(type, rel, attrs)
-            {
-                Mode = (UnixFileMode)(st.Mode & 0xFFF),
-                Uid = (int)st.Uid,
-                Gid = (int)st.Gid,
-                ModificationTime = DateTimeOffset.FromUnixTimeSeconds(st.Mtime.Sec).AddTicks(st.Mtime.Nsec / 100),
-            };
-            if (link is not null) e.LinkName = link;
-            if (type is TarEntryType.CharacterDevice or TarEntryType.BlockDevice)
-            {
-                var (major, minor) = NativeFs.SplitDev(st.Rdev);
-                e.DeviceMajor = (int)major;
-                e.DeviceMinor = (int)minor;
-            }
+            var e = TarEntries.FromStat(type, rel, st, link, NativeFs.LGetXattrs(path));
             if (type == TarEntryType.RegularFile)
             {
                 using var data = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
@@ -149,12 +129,6 @@ public static class DiffWriter
                 return;
             }
             _tar.WriteEntry(e);
-        }
-
-        private static bool IsUtf8(byte[] value)
-        {
-            try { _ = new System.Text.UTF8Encoding(false, true).GetString(value); return true; }
-            catch (System.Text.DecoderFallbackException) { return false; }
         }
 
         public void Dispose() => _tar.Dispose();

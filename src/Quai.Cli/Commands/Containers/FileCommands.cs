@@ -39,25 +39,20 @@ public static class FileCommands
 
     private static void Copy(ContainerEngine engine, string? sc, string sp, string? dc, string dp, ContainerCopy.Options o)
     {
+        var c = engine.Inspect(sc ?? dc!);
+        var copy = new ContainerCopy(engine);
+        if (sc is not null && dp == "-")
         {
-            var c = engine.Inspect(sc ?? dc!);
-            var copy = new ContainerCopy(engine);
-            if (sc is not null)
-            {
-                if (dp == "-")
-                {
-                    using var stdout = Console.OpenStandardOutput();
-                    copy.CopyOutArchive(c, sp, stdout, o);
-                }
-                else copy.CopyOut(c, sp, dp, o);
-            }
-            else if (sp == "-")
-            {
-                using var stdin = Console.OpenStandardInput();
-                copy.CopyInArchive(c, stdin, dp, o);
-            }
-            else copy.CopyIn(c, sp, dp, o);
+            using var stdout = Console.OpenStandardOutput();
+            copy.CopyOutArchive(c, sp, stdout, o);
         }
+        else if (sc is not null) copy.CopyOut(c, sp, dp, o);
+        else if (sp == "-")
+        {
+            using var stdin = Console.OpenStandardInput();
+            copy.CopyInArchive(c, stdin, dp, o);
+        }
+        else copy.CopyIn(c, sp, dp, o);
     }
 
     public static Command Diff(CliContext cli)
