@@ -25,7 +25,7 @@ public sealed partial class ContainerEngine : IDisposable
     public ContainerEngine(ImageStoreOptions options)
     {
         _imageOptions = options;
-        Root = Path.GetFullPath(options.Root);
+        Root = Quai.Fs.PrivateStore.EnsureDir(Path.GetFullPath(options.Root));
         Store = new ContainerStore(Root);
         Volumes = new VolumeStore(Root);
         Runtime = new ContainerRuntime(Path.Combine(Root, "runtime"));
@@ -66,7 +66,7 @@ public sealed partial class ContainerEngine : IDisposable
         env.AddRange(o.Env);
 
         var id = ContainerStore.NewId();
-        Directory.CreateDirectory(Store.Dir(id)); // before the name: see ContainerStore.ReserveName
+        Directory.CreateDirectory(Store.Dir(id), Quai.Fs.PrivateStore.DirMode); // before the name: see ContainerStore.ReserveName
         string name;
         try
         {
@@ -130,6 +130,7 @@ public sealed partial class ContainerEngine : IDisposable
             var rootfs = Images.PrepareRootfs(id, image.Id);
             prepared = true;
             c.Quai.RootfsMounts = rootfs.Mounts.Select(m => new RootfsMount { Type = m.Type, Source = m.Source, Options = [.. m.Options], WorkingDirectory = m.WorkingDirectory }).ToList();
+            Directory.CreateDirectory(BundleDir(id), Quai.Fs.PrivateStore.DirMode);
             Directory.CreateDirectory(RootfsDir(id));
             c.Driver = Images.Snapshotter is Quai.Images.Snapshots.OverlaySnapshotter ? "overlay2" : "vfs";
             Store.Create(c);

@@ -1,3 +1,4 @@
+using Quai.Fs;
 using Quai.Images.Content;
 using Quai.Images.Gc;
 using Quai.Images.Metadata;
@@ -27,7 +28,7 @@ public sealed partial class ImageStore : IDisposable
         var root = Path.GetFullPath(options.Root);
         try
         {
-            Directory.CreateDirectory(root);
+            PrivateStore.EnsureDir(root);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -37,8 +38,8 @@ public sealed partial class ImageStore : IDisposable
         var metadata = new MetadataStore(Path.Combine(root, "quai.db"));
         try
         {
-            var snapshotsRoot = Path.Combine(root, "snapshots");
-            Directory.CreateDirectory(snapshotsRoot);
+            // layers keep their own modes (setuid binaries, device nodes): only the directory above them closes
+            var snapshotsRoot = PrivateStore.EnsureDir(Path.Combine(root, "snapshots"));
             var name = ChooseSnapshotter(snapshotsRoot, options.Snapshotter);
             ISnapshotter snapshotter = name switch
             {

@@ -11,20 +11,29 @@ public sealed record Result(int Code, string Out, string Err)
     public override string ToString() => $"exit {Code}\nstdout: {Out}\nstderr: {Err}";
 }
 
-/// <summary>One temporary store root per test class, with a busybox image "bb" imported into it;
+/// <summary>One temporary store root per test class, created by quai itself inside a 0755 temporary
+/// directory (as /var/lib/quai is inside /var/lib), with a busybox image "bb" imported into it;
 /// drives the published NativeAOT quai (env QUAI_BIN, default out/bin/quai). Dispose removes every
 /// container (which stops its monitor and unmounts its rootfs), then checks that no mount, monitor
 /// or cgroup of this root is left, and deletes the root.</summary>
 public sealed class QuaiHost : IDisposable
 {
-    public string Root { get; } = Directory.CreateTempSubdirectory("qit-").FullName;
+    private readonly string _parent = MakeParent();
+    public string Root => Path.Combine(_parent, "store");
+
+    private static string MakeParent()
+    {
+        var dir = Directory.CreateTempSubdirectory("qit-").FullName;
+        File.SetUnixFileMode(dir, (UnixFileMode)0x1ED); // 0755: the store's own mode is what keeps users out
+        return dir;
+    }
     public static string Bin { get; } = Environment.GetEnvironmentVariable("QUAI_BIN") is { Length: > 0 } b ? b
         : Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../out/bin/quai"));
 
     public QuaiHost()
     {
         if (!File.Exists(Bin)) throw new InvalidOperationException($"published quai not found at {Bin}: dotnet publish src/Quai.Cli -c Release -o out/bin");
-        var tar = Path.Combine(Root, "bb.tar");
+        var tar = Path.Combine(_parent, "bb.tar");
         WriteBusyboxTar(tar);
         var r = Run("import", tar, "bb:latest", "--change", "CMD [\"sh\"]");
         if (r.Code != 0) throw new InvalidOperationException("import failed: " + r);
@@ -133,7 +142,7 @@ public sealed class QuaiHost : IDisposable
         }
         finally
         {
-            try { Directory.Delete(Root, true); } catch (Exception) { }
+            try { Directory.Delete(_parent, true); } catch (Exception) { }
         }
     }
 }

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Quai.Fs;
 using Quai.Interop;
 
 namespace Quai.Engine.Containers;
@@ -15,9 +16,13 @@ public sealed partial class ContainerStore
 
     public ContainerStore(string engineRoot)
     {
-        Root = System.IO.Path.Combine(engineRoot, "containers");
-        Directory.CreateDirectory(NamesDir);
+        Root = PrivateStore.EnsureDir(System.IO.Path.Combine(engineRoot, "containers"), migrate: dir => PrivateStore.RestrictTree(dir, skip: IsContainerContent));
+        PrivateStore.EnsureDir(NamesDir);
     }
+
+    /// <summary>What the container reads as its own files keeps its modes: the rootfs mount point and the
+    /// files bind-mounted onto /etc, which non-root users in the container must be able to read.</summary>
+    private static bool IsContainerContent(string path) => System.IO.Path.GetFileName(path) is "rootfs" or "hostname" or "hosts" or "resolv.conf";
 
     public string Dir(string id) => System.IO.Path.Combine(Root, id);
     public string FilePath(string id) => System.IO.Path.Combine(Dir(id), "container.json");
@@ -51,7 +56,7 @@ public sealed partial class ContainerStore
         var path = System.IO.Path.Combine(NamesDir, name);
         try
         {
-            using var f = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
+            using var f = new FileStream(path, PrivateStore.NewFile(FileMode.CreateNew));
             f.Write(System.Text.Encoding.ASCII.GetBytes(id));
         }
         catch (IOException) when (File.Exists(path))
@@ -92,17 +97,12 @@ public sealed partial class ContainerStore
 
     public void Create(Container c)
     {
-        Directory.CreateDirectory(Dir(c.Id));
+        Directory.CreateDirectory(Dir(c.Id), PrivateStore.DirMode);
         Save(c);
     }
 
-    public void Save(Container c)
-    {
-        var path = FilePath(c.Id);
-        var tmp = path + "." + Environment.ProcessId + ".tmp";
-        File.WriteAllBytes(tmp, JsonSerializer.SerializeToUtf8Bytes(c, EngineJsonContext.Default.Container));
-        File.Move(tmp, path, overwrite: true);
-    }
+    /// <summary>Writes the record whole (0600, fsync'd before the rename: a crash leaves the old or the new one).</summary>
+    public void Save(Container c) => AtomicFile.Write(FilePath(c.Id), JsonSerializer.SerializeToUtf8Bytes(c, EngineJsonContext.Default.Container));
 
     public Container? TryLoad(string id)
     {

@@ -32,7 +32,8 @@ public sealed class JsonFileLogWriter : IDisposable
         _file = Open();
     }
 
-    private FileStream Open() => new(_path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+    /// <summary>Logs hold what the container prints (secrets included): 0600, like the records.</summary>
+    private FileStream Open(FileMode mode = FileMode.Append) => new(_path, Quai.Fs.PrivateStore.NewFile(mode, FileShare.ReadWrite | FileShare.Delete));
 
     /// <summary>Parses Docker's --log-opt max-size (k, m, g; binary like Docker's RAMInBytes).</summary>
     public static long ParseSize(string? s) => string.IsNullOrEmpty(s) ? -1 : Specs.Units.RamInBytes(s);
@@ -84,7 +85,7 @@ public sealed class JsonFileLogWriter : IDisposable
         _file.Dispose();
         if (_maxFiles <= 1)
         {
-            _file = new FileStream(_path, FileMode.Create, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+            _file = Open(FileMode.Create);
             return;
         }
         for (var i = _maxFiles - 1; i >= 1; i--)

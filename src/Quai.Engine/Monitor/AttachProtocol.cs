@@ -44,6 +44,7 @@ public static class AttachProtocol
             File.Delete(Path.Combine(dir, "attach.sock"));
             var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
             s.Bind(new UnixDomainSocketEndPoint($"/proc/self/fd/{fd}/attach.sock"));
+            File.SetUnixFileMode($"/proc/self/fd/{fd}/attach.sock", Quai.Fs.PrivateStore.FileMode); // root's only, as the store
             s.Listen(16);
             return s;
         }

@@ -211,7 +211,8 @@ public sealed unsafe class ContainerMonitor
         Mark("rootfs mounted");
         var bundle = _engine.BundleDir(_id);
         var spec = SpecBuilder.Build(c, _engine.RootfsDir(_id), _dir);
-        File.WriteAllBytes(Path.Combine(bundle, "config.json"), JsonSerializer.SerializeToUtf8Bytes(spec, RuntimeJsonContext.Default.Spec));
+        using (var f = new FileStream(Path.Combine(bundle, "config.json"), Quai.Fs.PrivateStore.NewFile(FileMode.Create))) // holds the env: 0600
+            f.Write(JsonSerializer.SerializeToUtf8Bytes(spec, RuntimeJsonContext.Default.Spec));
         Mark("bundle written");
 
         var tty = c.Config.Tty;

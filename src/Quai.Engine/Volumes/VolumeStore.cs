@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Quai.Engine.Containers;
+using Quai.Fs;
 using Quai.Interop;
 
 namespace Quai.Engine.Volumes;
@@ -16,30 +17,44 @@ public sealed class Volume
 }
 
 /// <summary>Local volumes: &lt;root&gt;/volumes/&lt;name&gt;/_data plus volume.json; creation is
-/// idempotent and race-free (mkdir of the name directory decides).</summary>
-public sealed class VolumeStore(string engineRoot)
+/// idempotent and race-free (under volumes/.lock). Every name that reaches a path is validated first: a
+/// name is one path component, never <c>..</c>, <c>/x</c> or one with a trailing newline.</summary>
+public sealed partial class VolumeStore
 {
-    public string Root { get; } = Path.Combine(engineRoot, "volumes");
+    public string Root { get; }
+
+    public VolumeStore(string engineRoot)
+    {
+        // volume.json is private; _data keeps Docker's 0755, as it is the root of what the container sees
+        Root = PrivateStore.EnsureDir(Path.Combine(engineRoot, "volumes"),
+            migrate: dir => PrivateStore.RestrictTree(dir, skip: p => Path.GetFileName(p) == "_data"));
+    }
 
     private string MetaPath(string name) => Path.Combine(Root, name, "volume.json");
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\A[a-zA-Z0-9][a-zA-Z0-9_.-]+\z")]
+    private static partial System.Text.RegularExpressions.Regex ValidName();
+
+    public static bool IsValidName(string name) => ValidName().IsMatch(name);
 
     public Volume Create(string? name, Dictionary<string, string>? labels = null)
     {
         name = string.IsNullOrEmpty(name) ? ContainerStore.NewId() : name;
-        if (!System.Text.RegularExpressions.Regex.IsMatch(name, "^[a-zA-Z0-9][a-zA-Z0-9_.-]+$"))
+        if (!IsValidName(name))
             throw new EngineUsageException($"create {name}: \"{name}\" includes invalid characters for a local volume name, only \"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed. If you intended to pass a host directory, use absolute path");
-        Directory.CreateDirectory(Root);
         using var _ = new FileLock(Path.Combine(Root, ".lock"));
         if (TryGet(name) is { } existing) return existing;
         var dir = Path.Combine(Root, name);
+        Directory.CreateDirectory(dir, PrivateStore.DirMode);
         Directory.CreateDirectory(Path.Combine(dir, "_data"));
         var v = new Volume { Name = name, CreatedAt = DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'"), Mountpoint = Path.Combine(dir, "_data"), Labels = labels ?? [] };
-        File.WriteAllBytes(MetaPath(name), JsonSerializer.SerializeToUtf8Bytes(v, EngineJsonContext.Default.Volume));
+        AtomicFile.Write(MetaPath(name), JsonSerializer.SerializeToUtf8Bytes(v, EngineJsonContext.Default.Volume));
         return v;
     }
 
     public Volume? TryGet(string name)
     {
+        if (!IsValidName(name)) return null;
         try { return JsonSerializer.Deserialize(File.ReadAllBytes(MetaPath(name)), EngineJsonContext.Default.Volume); }
         catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException) { return null; }
     }
@@ -52,6 +67,11 @@ public sealed class VolumeStore(string engineRoot)
     /// <summary>Removes a volume no container uses (<paramref name="users"/>: ids of containers using it).</summary>
     public void Remove(string name, IReadOnlyList<string> users, bool force = false)
     {
+        if (!IsValidName(name))
+        {
+            if (force) return;
+            throw new NotFoundException($"get {name}: no such volume");
+        }
         using var _ = new FileLock(Path.Combine(Root, ".lock"));
         if (TryGet(name) is null)
         {

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Quai.Fs;
 using Quai.Oci.Image;
 
 namespace Quai.Images.Content;
@@ -17,8 +18,9 @@ public sealed class ContentStore
         Root = root;
         BlobsDir = Path.Combine(root, "blobs", Digest.Sha256);
         IngestDir = Path.Combine(root, "ingest");
-        Directory.CreateDirectory(BlobsDir);
-        Directory.CreateDirectory(IngestDir);
+        PrivateStore.EnsureDir(root, migrate: dir => PrivateStore.RestrictTree(dir));
+        PrivateStore.EnsureDir(BlobsDir);
+        PrivateStore.EnsureDir(IngestDir);
     }
 
     public string BlobPath(Digest digest) => Path.Combine(BlobsDir, digest.Hex);
@@ -65,7 +67,7 @@ public sealed class ContentStore
             Digest digest;
             long size = 0;
             using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
-            using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            using (var fs = new FileStream(temp, PrivateStore.NewFile(FileMode.CreateNew, bufferSize: 1 << 16)))
             {
                 var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
                 try

@@ -28,6 +28,8 @@ public sealed partial class MetadataStore : IDisposable
         try
         {
             _db.Open();
+            // before WAL mode: SQLite gives the -wal and -shm files the database file's permissions
+            foreach (var f in new[] { path, path + "-wal", path + "-shm" }) Quai.Fs.PrivateStore.Restrict(f);
             Exec("PRAGMA busy_timeout=60000");
             Exec("PRAGMA journal_mode=WAL");
             Exec("PRAGMA synchronous=NORMAL");

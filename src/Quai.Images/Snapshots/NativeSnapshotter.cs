@@ -11,7 +11,7 @@ public sealed class NativeSnapshotter(MetadataStore db, string root) : Snapshott
 
     protected override void CreateData(SnapshotRecord snapshot, IReadOnlyList<SnapshotRecord> parents)
     {
-        Directory.CreateDirectory(Dir(snapshot.Id));
+        Directory.CreateDirectory(Dir(snapshot.Id), Quai.Fs.PrivateStore.DirMode);
         if (parents.Count == 0)
             Directory.CreateDirectory(FsDir(snapshot.Id));
         else

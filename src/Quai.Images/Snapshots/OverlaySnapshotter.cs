@@ -13,6 +13,7 @@ public sealed class OverlaySnapshotter(MetadataStore db, string root) : Snapshot
 
     protected override void CreateData(SnapshotRecord snapshot, IReadOnlyList<SnapshotRecord> parents)
     {
+        Directory.CreateDirectory(Dir(snapshot.Id), Quai.Fs.PrivateStore.DirMode);
         Directory.CreateDirectory(FsDir(snapshot.Id));
         Directory.CreateDirectory(Path.Combine(Dir(snapshot.Id), "work"));
     }

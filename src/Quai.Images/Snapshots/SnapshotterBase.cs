@@ -16,8 +16,7 @@ public abstract class SnapshotterBase : ISnapshotter
     protected SnapshotterBase(MetadataStore db, string root)
     {
         Db = db;
-        Root = root;
-        Directory.CreateDirectory(root);
+        Root = Quai.Fs.PrivateStore.EnsureDir(root);
     }
 
     public abstract string Name { get; }

@@ -37,7 +37,7 @@ public sealed partial class ContainerStore(string root)
     public string CreateDir(string id)
     {
         var dir = Dir(id);
-        Directory.CreateDirectory(Root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        Quai.Fs.PrivateStore.EnsureDir(Root);
         if (Libc.MkdirAt(O.AT_FDCWD, dir, 0x1C0) < 0)
         {
             var e = Marshal.GetLastPInvokeError();
@@ -90,7 +90,8 @@ public sealed partial class ContainerStore(string root)
     public FileLock Lock(string id)
     {
         ValidateId(id);
-        Directory.CreateDirectory(LocksDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        Quai.Fs.PrivateStore.EnsureDir(Root);
+        Quai.Fs.PrivateStore.EnsureDir(LocksDir);
         return new FileLock(LockPath(id));
     }
 
