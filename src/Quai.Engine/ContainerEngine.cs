@@ -61,6 +61,10 @@ public sealed partial class ContainerEngine : IDisposable
         RestartManager_Validate(hc);
         if (hc.AutoRemove && hc.RestartPolicy.Name is not ("no" or ""))
             throw new EngineUsageException("Conflicting options: --restart and --rm");
+        // The runtime refuses these too; saying so at create keeps a container that can never start from being made.
+        foreach (var (key, value) in hc.Sysctls ?? [])
+            if (Quai.Runtime.Validation.SysctlPolicy.Check(key, new(PrivateIpc: true, PrivateNetwork: hc.NetworkMode != "host", PrivateUts: true)) is { } why)
+                throw new EngineUsageException($"invalid argument \"{key}={value}\" for \"--sysctl\" flag: {why}");
         var env = new List<string>();
         foreach (var f in o.EnvFiles) env.AddRange(ProcessConfig.ParseEnvFile(f));
         env.AddRange(o.Env);
@@ -173,6 +177,7 @@ public sealed partial class ContainerEngine : IDisposable
             if (parts.Length > 3 || parts[0].Length == 0 || parts[1].Length == 0) throw new EngineUsageException($"invalid spec: {spec}: too many colons");
             var mode = parts.Length == 3 ? parts[2] : "";
             var ro = mode.Split(',').Contains("ro");
+            if (parts[0].StartsWith('.') || parts[0].StartsWith('~')) throw NotAbsolute(parts[0]); // the CLI resolves ./x against its cwd
             if (parts[0].StartsWith('/'))
             {
                 if (!Path.Exists(parts[0])) Directory.CreateDirectory(parts[0]); // Docker creates missing bind sources for -v
@@ -196,6 +201,7 @@ public sealed partial class ContainerEngine : IDisposable
             {
                 case "bind":
                     if (source is null) throw new EngineUsageException($"invalid argument \"{spec}\" for \"--mount\" flag: source is required when type is bind");
+                    if (!source.StartsWith('/')) throw NotAbsolute(source);
                     if (!Path.Exists(source)) throw new EngineUsageException($"invalid mount config for type \"bind\": bind source path does not exist: {source}");
                     Add(new MountPoint { Type = "bind", Source = source, Destination = target, RW = !ro, Propagation = "rprivate" });
                     break;
@@ -207,7 +213,13 @@ public sealed partial class ContainerEngine : IDisposable
                 case "tmpfs":
                     var opts = new List<string>();
                     if (kv.TryGetValue("tmpfs-size", out var size)) opts.Add("size=" + Units.RamInBytes(size));
-                    if (kv.TryGetValue("tmpfs-mode", out var mode)) opts.Add("mode=" + mode);
+                    if (kv.TryGetValue("tmpfs-mode", out var mode))
+                    {
+                        if (mode.Length == 0 || mode.Length > 4 || !mode.All(ch => ch is >= '0' and <= '7'))
+                            throw new EngineUsageException($"invalid argument \"{spec}\" for \"--mount\" flag: invalid value for tmpfs-mode: {mode}");
+                        opts.Add("mode=" + mode);
+                    }
+                    TmpfsOptions.CheckDestination(target);
                     Add(new MountPoint { Type = "tmpfs", Destination = target, Mode = string.Join(',', opts), RW = !ro });
                     break;
                 default: throw new EngineUsageException($"invalid argument \"{spec}\" for \"--mount\" flag: invalid mount type \"{type}\"");
@@ -216,7 +228,10 @@ public sealed partial class ContainerEngine : IDisposable
         foreach (var spec in o.Tmpfs.Concat((o.HostConfig.Tmpfs ?? []).Select(kv => kv.Value.Length > 0 ? kv.Key + ":" + kv.Value : kv.Key)).Distinct())
         {
             var i = spec.IndexOf(':');
-            Add(new MountPoint { Type = "tmpfs", Destination = i < 0 ? spec : spec[..i], Mode = i < 0 ? "" : spec[(i + 1)..], RW = true });
+            var dest = i < 0 ? spec : spec[..i];
+            TmpfsOptions.CheckDestination(dest);
+            var opts = i < 0 ? [] : TmpfsOptions.Parse(spec[(i + 1)..]);
+            Add(new MountPoint { Type = "tmpfs", Destination = dest, Mode = string.Join(',', opts), RW = !opts.Contains("ro") });
         }
         foreach (var spec in o.VolumesFrom)
         {
@@ -239,6 +254,9 @@ public sealed partial class ContainerEngine : IDisposable
             if (!list.Any(m => m.Destination == dest)) list.Add(Anonymous(dest));
         return list;
     }
+
+    private static EngineUsageException NotAbsolute(string source) =>
+        new($"invalid mount config for type \"bind\": invalid mount path: '{source}' mount path must be absolute");
 
     private MountPoint Anonymous(string dest)
     {

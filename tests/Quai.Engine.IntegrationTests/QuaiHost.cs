@@ -61,9 +61,12 @@ public sealed class QuaiHost : IDisposable
 
     public Result Run(params string[] args) => RunWith(null, TimeSpan.FromSeconds(60), args);
 
-    public Result RunWith(string? stdin, TimeSpan timeout, params string[] args)
+    public Result RunWith(string? stdin, TimeSpan timeout, params string[] args) => RunIn(null, stdin, timeout, args);
+
+    /// <summary>quai with <paramref name="cwd"/> as its working directory.</summary>
+    public Result RunIn(string? cwd, string? stdin, TimeSpan timeout, params string[] args)
     {
-        using var p = Start(args, stdin is not null);
+        using var p = Start(args, stdin is not null, cwd);
         if (stdin is not null) { p.StandardInput.Write(stdin); p.StandardInput.Close(); }
         var o = p.StandardOutput.ReadToEndAsync();
         var e = p.StandardError.ReadToEndAsync();
@@ -76,9 +79,10 @@ public sealed class QuaiHost : IDisposable
         return new Result(p.ExitCode, o.Result, e.Result);
     }
 
-    public Process Start(string[] args, bool redirectStdin = false)
+    public Process Start(string[] args, bool redirectStdin = false, string? cwd = null)
     {
         var psi = new ProcessStartInfo(Bin) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = redirectStdin, UseShellExecute = false };
+        if (cwd is not null) psi.WorkingDirectory = cwd;
         psi.ArgumentList.Add("--root");
         psi.ArgumentList.Add(Root);
         foreach (var a in args) psi.ArgumentList.Add(a);

@@ -222,7 +222,8 @@ public static class SpecBuilder
             if (m.Type == "tmpfs")
             {
                 var opts = new List<string> { "nosuid", "nodev", "noexec" };
-                if (m.Mode.Length > 0) opts = MergeTmpfsOptions(opts, m.Mode.Split(',', StringSplitOptions.RemoveEmptyEntries));
+                if (!m.RW) opts.Add("ro");
+                if (m.Mode.Length > 0) opts = MergeTmpfsOptions(opts, TmpfsOptions.Parse(m.Mode)); // again: records may predate the check
                 list.Add(new() { Destination = m.Destination, Type = "tmpfs", Source = "tmpfs", Options = opts });
             }
             else
@@ -236,7 +237,7 @@ public static class SpecBuilder
         var result = defaults.ToList();
         foreach (var o in user)
         {
-            var opposite = o switch { "exec" => "noexec", "noexec" => "exec", "suid" => "nosuid", "nosuid" => "suid", "dev" => "nodev", "nodev" => "dev", _ => null };
+            var opposite = o switch { "ro" => "rw", "rw" => "ro", "exec" => "noexec", "noexec" => "exec", "suid" => "nosuid", "nosuid" => "suid", "dev" => "nodev", "nodev" => "dev", _ => null };
             if (opposite is not null) result.Remove(opposite);
             if (!result.Contains(o)) result.Add(o);
         }

@@ -153,7 +153,7 @@ public sealed class RunFlags
             Image = image, Platform = p.GetValue(Platform), Cmd = command.ToList(), Name = p.GetValue(Name), Entrypoint = p.GetValue(Entrypoint),
             Env = List(p.GetValue(Env)) ?? [], EnvFiles = List(p.GetValue(EnvFile)) ?? [], User = p.GetValue(User), WorkingDir = p.GetValue(Workdir),
             Hostname = p.GetValue(Hostname), Tty = p.GetValue(Tty), Interactive = p.GetValue(Interactive), Detach = detach,
-            Volumes = List(p.GetValue(Volume)) ?? [], Mounts = List(p.GetValue(Mount)) ?? [], VolumesFrom = List(p.GetValue(VolumesFrom)) ?? [], Tmpfs = List(p.GetValue(Tmpfs)) ?? [],
+            Volumes = (List(p.GetValue(Volume)) ?? []).Select(BindPaths.VolumeSpec).ToList(), Mounts = (List(p.GetValue(Mount)) ?? []).Select(BindPaths.MountSpec).ToList(), VolumesFrom = List(p.GetValue(VolumesFrom)) ?? [], Tmpfs = List(p.GetValue(Tmpfs)) ?? [],
             StopSignal = p.GetValue(StopSignal), StopTimeout = p.GetValue(StopTimeout), NoHealthcheck = p.GetValue(NoHealthcheck),
             HostConfig = hc,
         };
