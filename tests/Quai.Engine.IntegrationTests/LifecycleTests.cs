@@ -154,6 +154,28 @@ public sealed class LifecycleTests(QuaiHost q) : IClassFixture<QuaiHost>
     }
 
     [Fact]
+    public void HealthyProbes_NeverFail_WhileTheMonitorReapsOtherChildren()
+    {
+        // Regression: the monitor's reaper (waitpid(-1)) used to steal the exec launcher's
+        // children, and ~31% of probes failed with ECHILD. retries=1: one lost probe shows.
+        var name = QuaiHost.Unique("flap");
+        try
+        {
+            q.Ok("run", "-d", "--name", name, "--health-cmd", "true", "--health-interval", "100ms", "--health-retries", "1", "bb", "sleep", "60");
+            Assert.True(QuaiHost.Eventually(() => q.Inspect(name, "{{.State.Health.Status}}") == "healthy", TimeSpan.FromSeconds(10)));
+            var deadline = DateTime.UtcNow.AddSeconds(4);
+            while (DateTime.UtcNow < deadline)
+            {
+                var state = q.Inspect(name, "{{.State.Health.Status}} {{.State.Health.FailingStreak}}");
+                Assert.True(state == "healthy 0", $"{state}: {q.Inspect(name, "{{json .State.Health.Log}}")}");
+                Thread.Sleep(150);
+            }
+            Assert.DoesNotContain("\"ExitCode\":1", q.Inspect(name, "{{json .State.Health.Log}}"));
+        }
+        finally { Cleanup(name); }
+    }
+
+    [Fact]
     public void MemoryLimit_OomKilled()
     {
         var name = QuaiHost.Unique("oom");
