@@ -70,25 +70,16 @@ public sealed partial class ContainerEngine
     public unsafe MonitorHandle Start(string idOrName, bool waitForAttach)
     {
         var id = Store.Resolve(idOrName);
+        Refresh(Store.Load(id)); // a container whose monitor died is marked exited first (Refresh takes the lock)
         int[] sync = ProcessSpawner.Pipe();
         int devnull = Libc.Open("/dev/null", O.RDWR | O.CLOEXEC, 0);
         int log = -1;
         try
         {
-            using (Store.Lock(id))
-            {
-                var c = Refresh(Store.Load(id));
-                if (c.State.Status is "running" or "restarting" || (c.Quai.MonitorPid > 0 && MonitorAlive(c)))
-                    return new MonitorHandle(-1, 0) { };
-                if (c.State.Status == "paused") throw new ConflictException($"cannot start a paused container, try unpause instead");
-                if (c.State.Status == "removing") throw new ConflictException($"container is marked for removal and cannot be started");
-                c.Quai.StopRequested = false;
-                c.Quai.MonitorPid = 0;
-                Store.Save(c);
-            }
             log = Libc.Open(Path.Combine(Store.Dir(id), "monitor.log"), O.WRONLY | O.CREAT | O.APPEND | O.CLOEXEC, 0x180);
+            if (log < 0) throw ErrnoException.FromLast($"open {Path.Combine(Store.Dir(id), "monitor.log")}");
             var env = Environment.GetEnvironmentVariables().Keys.Cast<string>()
-                .Where(k => k is "PATH" or "QUAI_ROOT" or "QUAI_SNAPSHOTTER" or "QUAI_TIMING" || k.StartsWith("DOTNET_", StringComparison.Ordinal))
+                .Where(k => k is "PATH" or "QUAI_ROOT" or "QUAI_SNAPSHOTTER" or "QUAI_TIMING" or "QUAI_FAULT" || k.StartsWith("DOTNET_", StringComparison.Ordinal))
                 .Select(k => k + "=" + Environment.GetEnvironmentVariable(k)).ToList();
             // A small monitor: conserve memory, no server GC, a small gen0 budget.
             if (Environment.GetEnvironmentVariable("QUAI_MONITOR_DEFAULT_GC") != "1")
@@ -97,11 +88,30 @@ public sealed partial class ContainerEngine
                 env.Add("DOTNET_GCConserveMemory=9");
                 env.Add("DOTNET_GCHeapHardLimit=0x4000000");
             }
-            var pid = ProcessSpawner.Spawn(MonitorExecutable, ["quai", "container-monitor", Root, id, waitForAttach ? "attach" : "detach"],
-                env, [(devnull, 0), (sync[1], 1), (log, 2)]);
-            Libc.Close(sync[1]);
-            sync[1] = -1;
-            return new MonitorHandle(sync[0], pid);
+            // One monitor per run: the check, the spawn and the record of who the monitor is happen
+            // under one hold of the lock, so a concurrent start (or system restore) sees the new
+            // monitor and does nothing. A monitor that does not find itself in the record exits
+            // without touching anything (ContainerMonitor.Claim).
+            using (Store.Lock(id))
+            {
+                var c = Store.Load(id);
+                if (IsActive(c.State) && c.State.Status != "paused" || MonitorAlive(c))
+                    return new MonitorHandle(-1, 0) { };
+                if (c.State.Status == "paused") throw new ConflictException($"cannot start a paused container, try unpause instead");
+                if (c.State.Status == "removing") throw new ConflictException($"container is marked for removal and cannot be started");
+                var pid = ProcessSpawner.Spawn(MonitorExecutable, ["quai", "container-monitor", Root, id, waitForAttach ? "attach" : "detach"],
+                    env, [(devnull, 0), (sync[1], 1), (log, 2)]);
+                Libc.Close(sync[1]);
+                sync[1] = -1;
+                var handle = new MonitorHandle(sync[0], pid);
+                c.Quai.StopRequested = false;
+                c.Quai.MonitorPid = pid;
+                c.Quai.MonitorStartTime = ProcStat.Read(pid)?.StartTime ?? 0;
+                FaultPoint.Hit("engine.start.spawned");
+                Store.Save(c);
+                FaultPoint.Hit("engine.start.recorded");
+                return handle;
+            }
         }
         catch
         {
@@ -201,40 +211,69 @@ public sealed partial class ContainerEngine
         Store.ReleaseName(old, id);
     }
 
-    /// <summary>`rm`: refuses a running container unless forced; unmounts and releases the rootfs;
-    /// with <paramref name="volumes"/> removes its anonymous volumes.</summary>
+    /// <summary>`rm`: refuses a running container unless forced (then kills it first); unmounts and
+    /// releases the rootfs; with <paramref name="volumes"/> removes its anonymous volumes. The state
+    /// is checked again under the container's lock, so a container started meanwhile is not removed.</summary>
     public void Remove(string idOrName, bool force, bool volumes)
     {
         var id = Store.Resolve(idOrName);
-        var c = Refresh(Store.Load(id));
-        if (IsActive(c.State) || (c.Quai.MonitorPid > 0 && MonitorAlive(c)))
+        for (var attempt = 0; ; attempt++)
         {
-            if (!force)
-                throw new ConflictException($"cannot remove container \"{c.Name}\": container is {(c.State.Status == "paused" ? "paused" : "running")}: stop the container before removing or force remove");
-            Store.Update(id, x => { x.Quai.StopRequested = true; x.HostConfig.AutoRemove = false; });
-            try { Runtime.Kill(id, Sig.KILL, true); } catch (RuntimeException) { }
-            try { if (c.State.Status == "paused") Runtime.Resume(id); } catch (RuntimeException) { }
-            WaitStopped(id, TimeSpan.FromSeconds(10));
-            var deadline = Environment.TickCount64 + 5000;
-            while (MonitorAlive(Store.Load(id)) && Environment.TickCount64 < deadline) Thread.Sleep(10);
+            var c = Refresh(Store.Load(id));
+            if (Running(c))
+            {
+                if (!force)
+                    throw new ConflictException($"cannot remove container \"{c.Name}\": container is {(c.State.Status == "paused" ? "paused" : "running")}: stop the container before removing or force remove");
+                Store.Update(id, x => { x.Quai.StopRequested = true; x.HostConfig.AutoRemove = false; });
+                try { Runtime.Kill(id, Sig.KILL, true); } catch (RuntimeException) { }
+                try { if (c.State.Status == "paused") Runtime.Resume(id); } catch (RuntimeException) { }
+                WaitStopped(id, TimeSpan.FromSeconds(10));
+                var deadline = Environment.TickCount64 + 5000;
+                while (MonitorAlive(Store.Load(id)) && Environment.TickCount64 < deadline) Thread.Sleep(10);
+            }
+            try { RemoveStopped(c, volumes); return; }
+            catch (ContainerBusyException) when (force && attempt < 5) { } // started again meanwhile: once more
+            catch (ContainerBusyException e) { throw new ConflictException($"cannot remove container \"{c.Name}\": {e.Message}"); }
         }
-        RemoveStopped(Store.Load(id), volumes);
     }
 
-    /// <summary>Removes a container that is not running: runtime state, mounts, rootfs, record, name.</summary>
+    /// <summary>Running as far as rm is concerned (after <see cref="Refresh"/>): active, or with a
+    /// monitor that is still starting or finishing it.</summary>
+    private bool Running(Container c) => IsActive(c.State) || MonitorAlive(c);
+
+    /// <summary>Removes a container that is not running: runtime state, mounts, rootfs, record, name.
+    /// Throws <see cref="ContainerBusyException"/> when, under the lock, it turns out to be running.</summary>
     public void RemoveStopped(Container c, bool volumes)
     {
-        using (Store.Lock(c.Id))
+        using (var held = Store.Lock(c.Id))
         {
+            c = Store.Load(c.Id);
+            if (MonitorAlive(c) && !IsSelfMonitor(c)) throw new ContainerBusyException("container is running");
             try { Runtime.Delete(c.Id, force: true); } catch (Exception) { }
             UnmountRootfs(c.Id);
-            try { Images.ReleaseRootfs(c.Id); }
-            catch (Exception e) when (e is not IOException || Directory.Exists(Store.Dir(c.Id))) { }
-            Store.Remove(c);
+            if (Quai.Images.Snapshots.MountHelper.IsMountPoint(RootfsDir(c.Id)))
+                throw new IOException($"unmount {RootfsDir(c.Id)}: still mounted");
+            var id = c.Id;
+            Store.Remove(c, held, afterCommit: () =>
+            {
+                try { Images.ReleaseRootfs(id); }
+                catch (Exception e) when (e is not IOException) { }
+            });
         }
+        SweepTrash();
         if (volumes)
             foreach (var m in c.Mounts.Where(m => m.Anonymous && m.Name is not null))
                 try { Volumes.Remove(m.Name!, VolumeUsers(m.Name!)); } catch (Exception) { }
+    }
+
+    /// <summary>The monitor removing its own container (--rm) is alive, and that is fine.</summary>
+    private static bool IsSelfMonitor(Container c) => c.Quai.MonitorPid == Environment.ProcessId;
+
+    /// <summary>Finishes removals that were killed after their commit (their rootfs snapshots and files).</summary>
+    public void SweepTrash()
+    {
+        if (!Store.Trash().Any()) return;
+        Store.SweepTrash(id => { try { Images.ReleaseRootfs(id); } catch (Quai.Images.Snapshots.SnapshotNotFoundException) { } });
     }
 
     public List<string> VolumeUsers(string name) =>

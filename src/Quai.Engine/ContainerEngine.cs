@@ -29,6 +29,9 @@ public sealed partial class ContainerEngine : IDisposable
         Store = new ContainerStore(Root);
         Volumes = new VolumeStore(Root);
         Runtime = new ContainerRuntime(Path.Combine(Root, "runtime"));
+        // what killed creates and removals left: finished here, by whichever command comes next
+        try { if (Store.TrashAbandoned() | Store.Trash().Any()) SweepTrash(); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Quai.Interop.ErrnoException) { }
     }
 
     public ContainerEngine(string root) : this(new ImageStoreOptions { Root = root }) { }
@@ -70,6 +73,7 @@ public sealed partial class ContainerEngine : IDisposable
         env.AddRange(o.Env);
 
         var id = ContainerStore.NewId();
+        using var creating = Store.LockNew(id); // until the record exists: see ContainerStore.TrashAbandoned
         Directory.CreateDirectory(Store.Dir(id), Quai.Fs.PrivateStore.DirMode); // before the name: see ContainerStore.ReserveName
         string name;
         try
@@ -80,6 +84,7 @@ public sealed partial class ContainerEngine : IDisposable
         catch
         {
             Directory.Delete(Store.Dir(id), true);
+            creating.RemoveFile();
             throw;
         }
         var dir = Store.Dir(id);
@@ -131,8 +136,10 @@ public sealed partial class ContainerEngine : IDisposable
                 : $"127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n");
             File.WriteAllText(c.ResolvConfPath, File.Exists("/etc/resolv.conf") ? File.ReadAllText("/etc/resolv.conf") : "");
             c.Mounts = ResolveMounts(o, ic);
+            FaultPoint.Hit("engine.create.named");
             var rootfs = Images.PrepareRootfs(id, image.Id);
             prepared = true;
+            FaultPoint.Hit("engine.create.prepared");
             c.Quai.RootfsMounts = rootfs.Mounts.Select(m => new RootfsMount { Type = m.Type, Source = m.Source, Options = [.. m.Options], WorkingDirectory = m.WorkingDirectory }).ToList();
             Directory.CreateDirectory(BundleDir(id), Quai.Fs.PrivateStore.DirMode);
             Directory.CreateDirectory(RootfsDir(id));
@@ -145,6 +152,7 @@ public sealed partial class ContainerEngine : IDisposable
             if (prepared) try { Images.ReleaseRootfs(id); } catch (Exception) { }
             try { Directory.Delete(dir, true); } catch (IOException) { }
             Store.ReleaseName(name, id);
+            creating.RemoveFile();
             throw;
         }
     }

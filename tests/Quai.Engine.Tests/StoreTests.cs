@@ -34,9 +34,45 @@ public sealed class StoreTests : IDisposable
         Assert.Equal(c.Id, store.Resolve(c.Id));
         Assert.Equal(c.Id, store.Resolve(c.Id[..5]));
         Assert.Throws<NotFoundException>(() => store.Resolve("nope"));
-        store.Remove(c);
+        using (var held = store.Lock(c.Id)) store.Remove(c, held);
         Assert.Throws<NotFoundException>(() => store.Resolve("web"));
+        Assert.Throws<NotFoundException>(() => store.Lock(c.Id));
         store.ReserveName("web", ContainerStore.NewId()); // free again
+        Assert.Empty(store.Trash());
+    }
+
+    [Fact]
+    public void A_removal_killed_after_its_commit_is_finished_by_the_next_sweep()
+    {
+        var store = new ContainerStore(_root);
+        var c = new Container { Id = ContainerStore.NewId(), Name = "/half" };
+        store.ReserveName("half", c.Id);
+        store.Create(c);
+        // what Remove does up to its commit, then "killed"
+        Directory.Move(store.Dir(c.Id), Path.Combine(store.TrashDir, c.Id + ".1"));
+        Assert.Throws<NotFoundException>(() => store.Resolve(c.Id));
+        var released = new List<string>();
+        store.SweepTrash(released.Add);
+        Assert.Equal([c.Id], released);
+        Assert.Empty(store.Trash());
+        store.ReserveName("half", ContainerStore.NewId()); // the name is free at once
+    }
+
+    [Fact]
+    public void A_waiter_for_the_lock_of_a_removed_container_gets_not_found()
+    {
+        var store = new ContainerStore(_root);
+        var c = new Container { Id = ContainerStore.NewId(), Name = "/gone" };
+        store.Create(c);
+        var held = store.Lock(c.Id);
+        var waiter = Task.Run(() => { using var l = store.Lock(c.Id); });
+        Thread.Sleep(100);
+        Assert.False(waiter.IsCompleted);
+        store.Remove(c, held);
+        held.Dispose();
+        var e = Assert.ThrowsAny<Exception>(() => waiter.GetAwaiter().GetResult());
+        Assert.IsType<NotFoundException>(e);
+        Assert.False(File.Exists(Path.Combine(store.Root, ".locks", c.Id)));
     }
 
     [Fact]

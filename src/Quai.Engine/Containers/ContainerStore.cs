@@ -7,17 +7,23 @@ using Quai.Interop;
 namespace Quai.Engine.Containers;
 
 /// <summary>Containers on disk: &lt;root&gt;/containers/&lt;id&gt;/container.json (written whole, through a
-/// temporary file and rename, under an exclusive flock on &lt;id&gt;/lock), and one file per name in
-/// &lt;root&gt;/containers/.names/ created with O_EXCL: two processes can never take the same name.</summary>
+/// temporary file, fsync and rename, under an exclusive flock on .locks/&lt;id&gt;, outside the
+/// directory it guards), and one file per name in .names/ created with O_EXCL: two processes can
+/// never take the same name. Removal renames the directory into .trash/ first: the rename is the
+/// commit, and whatever a killed removal leaves there is swept by the next one.</summary>
 public sealed partial class ContainerStore
 {
     public string Root { get; }
     private string NamesDir => System.IO.Path.Combine(Root, ".names");
+    private string LocksDir => System.IO.Path.Combine(Root, ".locks");
+    public string TrashDir => System.IO.Path.Combine(Root, ".trash");
 
     public ContainerStore(string engineRoot)
     {
         Root = PrivateStore.EnsureDir(System.IO.Path.Combine(engineRoot, "containers"), migrate: dir => PrivateStore.RestrictTree(dir, skip: IsContainerContent));
         PrivateStore.EnsureDir(NamesDir);
+        PrivateStore.EnsureDir(LocksDir);
+        PrivateStore.EnsureDir(TrashDir);
     }
 
     /// <summary>What the container reads as its own files keeps its modes: the rootfs mount point and the
@@ -114,10 +120,19 @@ public sealed partial class ContainerStore
 
     public Container Load(string id) => TryLoad(id) ?? throw new NotFoundException($"No such container: {id}");
 
+    /// <summary>The container's exclusive lock. Throws <see cref="NotFoundException"/> when the
+    /// container does not exist, also when it was removed while we waited for the lock.</summary>
     public FileLock Lock(string id)
     {
-        if (!Directory.Exists(Dir(id))) throw new NotFoundException($"No such container: {id}");
-        return new FileLock(System.IO.Path.Combine(Dir(id), "lock"));
+        if (!FullId().IsMatch(id) || !Directory.Exists(Dir(id))) throw new NotFoundException($"No such container: {id}");
+        var lk = new FileLock(System.IO.Path.Combine(LocksDir, id));
+        if (!Directory.Exists(Dir(id)))
+        {
+            lk.RemoveFile();
+            lk.Dispose();
+            throw new NotFoundException($"No such container: {id}");
+        }
+        return lk;
     }
 
     /// <summary>Read-modify-write under the container's lock; returns the saved record.</summary>
@@ -156,11 +171,73 @@ public sealed partial class ContainerStore
         throw new NotFoundException($"No such container: {idOrName}");
     }
 
-    public void Remove(Container c)
+    /// <summary>Removes the record and the directory; the caller holds <paramref name="held"/>, the
+    /// container's lock, and has unmounted everything under the directory. The rename into .trash
+    /// is the commit: from then on the container does not exist. <paramref name="afterCommit"/>
+    /// runs next (releasing what the record pointed to); then the name, the files and the lock
+    /// file go. A removal killed after the commit is finished by <see cref="SweepTrash"/>.</summary>
+    public void Remove(Container c, FileLock held, Action? afterCommit = null)
     {
+        var trash = System.IO.Path.Combine(TrashDir, c.Id + "." + Convert.ToHexStringLower(BitConverter.GetBytes(Environment.TickCount64)));
+        try { Directory.Move(Dir(c.Id), trash); }
+        catch (DirectoryNotFoundException) { trash = null; }
+        FaultPoint.Hit("engine.rm.committed");
+        afterCommit?.Invoke();
         ReleaseName(c.Name, c.Id);
-        try { Directory.Delete(Dir(c.Id), true); }
-        catch (DirectoryNotFoundException) { }
+        if (trash is not null) DeleteTrashEntry(trash);
+        held.RemoveFile();
+    }
+
+    /// <summary>The lock a creator holds from before it makes the directory until the record is
+    /// written: a directory without a record whose lock is free belongs to a creation that died.</summary>
+    public FileLock LockNew(string id) => new(System.IO.Path.Combine(LocksDir, id));
+
+    /// <summary>Moves the directories of creations that died before writing their record (see
+    /// <see cref="LockNew"/>) into the trash; true when there was one.</summary>
+    public bool TrashAbandoned()
+    {
+        var any = false;
+        foreach (var id in Ids())
+        {
+            if (File.Exists(FilePath(id))) continue;
+            using var lk = FileLock.TryTake(System.IO.Path.Combine(LocksDir, id));
+            if (lk is null || File.Exists(FilePath(id)) || !Directory.Exists(Dir(id))) continue; // its creator is still at work
+            try { Directory.Move(Dir(id), System.IO.Path.Combine(TrashDir, id + ".abandoned")); any = true; }
+            catch (IOException) { }
+        }
+        return any;
+    }
+
+    /// <summary>The ids of removals that were committed but not finished (killed midway).</summary>
+    public IEnumerable<(string Id, string Path)> Trash() =>
+        Directory.Exists(TrashDir)
+            ? Directory.EnumerateDirectories(TrashDir).Select(p => (Id: System.IO.Path.GetFileName(p).Split('.')[0], Path: p)).Where(t => FullId().IsMatch(t.Id))
+            : [];
+
+    /// <summary>Finishes killed removals: <paramref name="release"/> (the rootfs snapshot) for each id,
+    /// then the directory, the name if it still points at the id, and the lock file.</summary>
+    public void SweepTrash(Action<string> release)
+    {
+        foreach (var (id, path) in Trash().ToList())
+        {
+            if (Directory.Exists(Dir(id))) continue; // a directory of that id is back: not ours to judge
+            try { release(id); } catch (Exception) { continue; }
+            if (!DeleteTrashEntry(path)) continue;
+            foreach (var n in Directory.Exists(NamesDir) ? Directory.EnumerateFiles(NamesDir) : [])
+                try { if (File.ReadAllText(n).Trim() == id) File.Delete(n); } catch (IOException) { }
+            try { File.Delete(System.IO.Path.Combine(LocksDir, id)); } catch (IOException) { }
+        }
+    }
+
+    /// <summary>Deletes a trashed container directory unless something is still mounted under it
+    /// (then it stays for a later sweep: deleting through a mount would delete its content).</summary>
+    private static bool DeleteTrashEntry(string path)
+    {
+        if (File.ReadLines("/proc/self/mountinfo").Any(l => l.Split(' ') is { Length: > 4 } f && (f[4] == path || f[4].StartsWith(path + "/", StringComparison.Ordinal))))
+            return false;
+        try { Directory.Delete(path, true); return true; }
+        catch (DirectoryNotFoundException) { return true; }
+        catch (IOException) { return false; }
     }
 }
 
@@ -168,6 +245,8 @@ public sealed partial class ContainerStore
 public sealed class NotFoundException(string message) : Exception(message);
 /// <summary>Name conflicts, rm of a running container, exec into a stopped one: exit 1 (daemon 409).</summary>
 public sealed class ConflictException(string message) : Exception(message);
+/// <summary>The container turned out to be running when checked again under its lock.</summary>
+public sealed class ContainerBusyException(string message) : Exception(message);
 /// <summary>Bad flag values: exit 125.</summary>
 public sealed class EngineUsageException(string message) : Exception(message);
 /// <summary>The container's command could not run: 126 (cannot execute) or 127 (not found).</summary>

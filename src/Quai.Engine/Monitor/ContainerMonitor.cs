@@ -74,6 +74,15 @@ public sealed unsafe class ContainerMonitor
         fixed (byte* b = bytes) Libc.Write(1, b, bytes.Length);
     }
 
+    /// <summary>Whether the process that started us closed its end of the sync pipe (it died, or
+    /// gave up): poll reports POLLERR on a pipe's write end once the read end is closed.</summary>
+    private bool StarterGone()
+    {
+        if (!_syncOpen) return false;
+        var pfd = new Libc.PollFd { Fd = 1, Events = 0 };
+        return Libc.Poll(&pfd, 1, 0) > 0 && (pfd.Revents & (0x8 /* POLLERR */ | 0x10 /* POLLHUP */)) != 0;
+    }
+
     private void CloseSync()
     {
         if (!_syncOpen) return;
@@ -88,7 +97,8 @@ public sealed unsafe class ContainerMonitor
         Mark("main");
         var store = _engine.Store;
         var self = Environment.ProcessId;
-        var c = store.Update(_id, x => { x.Quai.MonitorPid = self; x.Quai.MonitorStartTime = ProcStat.Read(self)?.StartTime ?? 0; });
+        var c = Claim(store, self);
+        if (c is null) return 0;
         var logCfg = c.HostConfig.LogConfig.Config;
         _log = new JsonFileLogWriter(c.LogPath, JsonFileLogWriter.ParseSize(logCfg.GetValueOrDefault("max-size")),
             int.TryParse(logCfg.GetValueOrDefault("max-file"), out var mf) ? mf : 1);
@@ -201,6 +211,23 @@ public sealed unsafe class ContainerMonitor
         return 0;
     }
 
+    /// <summary>The record names the monitor that `start` spawned, written under the lock before the
+    /// lock was released; a monitor that is not that one (its starter died before recording it, or
+    /// lost a race) leaves without touching the container. Null then.</summary>
+    private Container? Claim(ContainerStore store, int self)
+    {
+        using var _ = store.Lock(_id);
+        var c = store.Load(_id);
+        var me = ProcStat.Read(self)?.StartTime ?? 0;
+        if (c.Quai.MonitorPid != self || c.Quai.MonitorStartTime != me)
+        {
+            Console.Error.WriteLine($"{DateTime.UtcNow:O} monitor {self}: the record names monitor {c.Quai.MonitorPid}; leaving the container alone");
+            Sync("error 125 another start of this container won");
+            return null;
+        }
+        return c;
+    }
+
     /// <summary>Mounts the rootfs, writes the bundle, creates the container with our pipes (or a pty)
     /// as its stdio, waits for the first attach client when asked, starts it.</summary>
     private int StartOnce(bool first)
@@ -255,10 +282,16 @@ public sealed unsafe class ContainerMonitor
             if (first && _waitForAttach)
             {
                 Sync("created");
-                // the CLI connects at once; give up after a minute, or when rm -f/stop asks
+                // The CLI connects at once. As Docker, a container whose client never attaches stays
+                // Created: give up when the starter is gone (its end of the sync pipe closed), when
+                // rm -f/stop asks, or after a minute.
                 var deadline = Environment.TickCount64 + 60_000;
-                while (!_firstClient.Wait(100) && Environment.TickCount64 < deadline)
+                while (!_firstClient.Wait(100))
+                {
                     if (_engine.Store.Load(_id).Quai.StopRequested) throw new ContainerStartException("container stopped before it was attached", 125);
+                    if (StarterGone()) throw new ContainerStartException("the client that started the container exited before it attached", 125);
+                    if (Environment.TickCount64 > deadline) throw new ContainerStartException("no client attached within a minute", 125);
+                }
             }
             Mark("attached");
             _engine.Runtime.Start(_id);

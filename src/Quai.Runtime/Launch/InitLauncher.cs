@@ -72,14 +72,14 @@ public sealed unsafe class InitLauncher
         }
 
         var initPid = 0;
+        var reaped = new HashSet<int>(); // a pid is waited for once: a second wait would block forever (or ECHILD)
         try
         {
             SendBootstrap(channel, request);
 
-            var stage0Reaped = false;
             while (initPid == 0)
             {
-                var msg = channel.Receive() ?? throw InitDied(stage0, "before it reported its pid");
+                var msg = channel.Receive() ?? throw InitDied(stage0, "before it reported its pid", reaped);
                 switch (msg.Type)
                 {
                     case InitChannel.UsermapReq:
@@ -93,8 +93,7 @@ public sealed unsafe class InitLauncher
                         throw NativeFailure(msg);
                 }
             }
-            if (initPid != stage0) { ProcessSpawner.Wait(stage0); stage0Reaped = true; }
-            _ = stage0Reaped;
+            if (initPid != stage0) { ProcessSpawner.Wait(stage0); reaped.Add(stage0); }
 
             // The first move of a process into a v1 cgroup costs an RCU grace period (8-18 ms
             // here): it is done now, while the init's .NET runtime starts, rather than while
@@ -105,7 +104,7 @@ public sealed unsafe class InitLauncher
             channel.Send(InitChannel.Config, 0, JsonSerializer.SerializeToUtf8Bytes(config, LaunchJsonContext.Default.InitConfig));
             while (true)
             {
-                var msg = channel.Receive() ?? throw InitDied(initPid, "during setup");
+                var msg = channel.Receive() ?? throw InitDied(initPid, "during setup", reaped);
                 if (msg.Type == InitChannel.Ready) break;
                 if (msg.Type == InitChannel.Error) throw Failure(msg);
                 if (msg.Type == InitChannel.HooksRequest)
@@ -127,9 +126,12 @@ public sealed unsafe class InitLauncher
         catch
         {
             var victim = initPid != 0 ? initPid : stage0;
-            Libc.Kill(victim, Sig.KILL);
-            Reaper.Wait(victim);
-            if (victim != stage0) Reaper.TryReap(stage0, out _);
+            if (reaped.Add(victim))
+            {
+                Libc.Kill(victim, Sig.KILL);
+                Reaper.Wait(victim);
+            }
+            if (victim != stage0 && !reaped.Contains(stage0)) Reaper.TryReap(stage0, out _);
             throw;
         }
     }
@@ -145,9 +147,11 @@ public sealed unsafe class InitLauncher
         return new RuntimeException(text);
     }
 
-    private static Exception InitDied(int pid, string when)
+    /// <summary>Reaps <paramref name="pid"/> (killing it after a second) and says how it ended.</summary>
+    private static Exception InitDied(int pid, string when, HashSet<int> reaped)
     {
         var status = ProcessSpawner.Wait(pid, TimeSpan.FromSeconds(1));
+        reaped.Add(pid);
         var how = status is null ? "" : ProcessSpawner.Signaled(status.Value)
             ? $" (killed by {Sig.Name(status.Value & 0x7f)})" : $" (exit status {ProcessSpawner.ExitCode(status.Value)})";
         return new RuntimeException($"container init exited {when}{how}");

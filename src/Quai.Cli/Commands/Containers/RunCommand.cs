@@ -88,6 +88,7 @@ public static class RunCommand
             WaitRemoved(engine, id, autoRemove);
             return EngineCli.Daemon(cli, msg[(sp + 1)..], int.Parse(msg[..sp]));
         }
+        Quai.Interop.FaultPoint.Hit("cli.run.created");
         var s = AttachClient.Connect(engine, id, stdin);
         try { h.ExpectStarted(); }
         catch (ContainerStartException e)
