@@ -70,5 +70,10 @@ public sealed partial class ImageStore
     }
 
     private static string Familiar(string full) => Reference.Parse(full).ToFamiliarString();
-    private static string Short(string key) => key.Length > 12 ? key[..12] : key;
+    /// <summary>The short id a user knows: a container's snapshot key is "container-ID".</summary>
+    private static string Short(string key)
+    {
+        if (key.StartsWith("container-", StringComparison.Ordinal)) key = key["container-".Length..];
+        return key.Length > 12 ? key[..12] : key;
+    }
 }

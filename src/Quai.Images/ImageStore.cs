@@ -47,7 +47,11 @@ public sealed partial class ImageStore : IDisposable
                 "native" => new NativeSnapshotter(metadata, snapshotsRoot),
                 _ => throw new ArgumentException($"unknown snapshotter \"{name}\" (expected overlayfs or native)"),
             };
-            return new ImageStore(root, content, metadata, snapshotter);
+            var store = new ImageStore(root, content, metadata, snapshotter);
+            // a collection killed before its commit moved data of rows that came back: put it back first
+            var trash = Path.Combine(root, "trash");
+            if (Directory.Exists(trash) && Directory.EnumerateFileSystemEntries(trash).Any()) Gc.GarbageCollector.RecoverTrash(store);
+            return store;
         }
         catch
         {

@@ -118,6 +118,15 @@ public sealed class ContentStore
 
     public void Delete(Digest digest) => TryDelete(BlobPath(digest));
 
+    /// <summary>Moves a blob to <paramref name="entry"/> (GC's trash); false when it was not there.</summary>
+    public bool MoveTo(Digest digest, string entry) => Gc.Trash.Move(BlobPath(digest), entry);
+
+    /// <summary>Moves a trashed blob back, unless the blob was ingested again meanwhile.</summary>
+    public void Restore(Digest digest, string entry)
+    {
+        if (!File.Exists(BlobPath(digest))) File.Move(entry, BlobPath(digest));
+    }
+
     public IEnumerable<Digest> List()
     {
         foreach (var f in Directory.EnumerateFiles(BlobsDir))

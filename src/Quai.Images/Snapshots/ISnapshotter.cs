@@ -37,6 +37,13 @@ public interface ISnapshotter
     /// <summary>Deletes the on-disk data of snapshot directory id (used by GC after the row is gone).</summary>
     void DeleteData(long id);
 
+    /// <summary>Moves the on-disk data of snapshot directory id to <paramref name="entry"/> (GC's trash),
+    /// unmounting it first; false when there was none.</summary>
+    bool MoveData(long id, string entry);
+
+    /// <summary>Moves trashed data back to snapshot directory id (its row came back with a rollback).</summary>
+    void RestoreData(long id, string entry);
+
     /// <summary>Bytes used by the snapshot's own data (not its parents').</summary>
     long Usage(string key);
 }

@@ -99,6 +99,20 @@ public abstract class SnapshotterBase : ISnapshotter
         Directory.Delete(dir, recursive: true);
     }
 
+    public bool MoveData(long id, string entry)
+    {
+        var dir = Dir(id);
+        if (!Directory.Exists(dir)) return false;
+        var merged = Path.Combine(dir, "merged");
+        if (Directory.Exists(merged) && MountHelper.IsMountPoint(merged)) MountHelper.Unmount(merged);
+        return Gc.Trash.Move(dir, entry);
+    }
+
+    public void RestoreData(long id, string entry)
+    {
+        if (!Directory.Exists(Dir(id))) Directory.Move(entry, Dir(id));
+    }
+
     public long Usage(string key) => DirUsage(FsDir(Get(key).Id));
 
     /// <summary>Bytes of regular-file content under <paramref name="dir"/>, each inode counted once.</summary>
