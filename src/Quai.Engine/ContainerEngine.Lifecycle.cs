@@ -133,7 +133,10 @@ public sealed partial class ContainerEngine
     public void Stop(string idOrName, int? timeoutSeconds = null, string? signal = null)
     {
         var id = Store.Resolve(idOrName);
-        var c = Store.Update(id, x => x.Quai.StopRequested = true);
+        Container c;
+        // On a full disk the record cannot change; the container must stop all the same.
+        try { c = Store.Update(id, x => x.Quai.StopRequested = true); }
+        catch (IOException) when (Store.TryLoad(id) is { } current) { c = current; }
         c = Refresh(c);
         if (!IsActive(c.State)) return;
         var sig = Sig.TERM;
@@ -224,7 +227,8 @@ public sealed partial class ContainerEngine
             {
                 if (!force)
                     throw new ConflictException($"cannot remove container \"{c.Name}\": container is {(c.State.Status == "paused" ? "paused" : "running")}: stop the container before removing or force remove");
-                Store.Update(id, x => { x.Quai.StopRequested = true; x.HostConfig.AutoRemove = false; });
+                try { Store.Update(id, x => { x.Quai.StopRequested = true; x.HostConfig.AutoRemove = false; }); }
+                catch (IOException) when (Store.TryLoad(id) is not null) { } // a full disk: kill all the same
                 try { Runtime.Kill(id, Sig.KILL, true); } catch (RuntimeException) { }
                 try { if (c.State.Status == "paused") Runtime.Resume(id); } catch (RuntimeException) { }
                 WaitStopped(id, TimeSpan.FromSeconds(10));
@@ -256,8 +260,13 @@ public sealed partial class ContainerEngine
             var id = c.Id;
             Store.Remove(c, held, afterCommit: () =>
             {
-                try { Images.ReleaseRootfs(id); }
-                catch (Exception e) when (e is not IOException) { }
+                try { Images.ReleaseRootfs(id); return true; }
+                catch (Quai.Images.Snapshots.SnapshotNotFoundException) { return true; }
+                catch (Exception e) when (e is IOException or Microsoft.Data.Sqlite.SqliteException or InvalidOperationException)
+                {
+                    Console.Error.WriteLine($"Warning: release the root file system of {id}: {e.Message} (the next command retries)");
+                    return false;
+                }
             });
         }
         SweepTrash();

@@ -18,7 +18,7 @@ public sealed record Result(int Code, string Out, string Err)
 /// or cgroup of this root is left, and deletes the root.</summary>
 public sealed class QuaiHost : IDisposable
 {
-    private readonly string _parent = MakeParent();
+    private readonly string _parent;
     public string Root => Path.Combine(_parent, "store");
 
     private static string MakeParent()
@@ -30,8 +30,15 @@ public sealed class QuaiHost : IDisposable
     public static string Bin { get; } = Environment.GetEnvironmentVariable("QUAI_BIN") is { Length: > 0 } b ? b
         : Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../out/bin/quai"));
 
-    public QuaiHost()
+    public QuaiHost() : this(MakeParent()) { }
+
+    /// <summary>A store in <paramref name="parent"/> (e.g. a small tmpfs the test mounted); Dispose
+    /// deletes what is inside and tries to delete the directory itself.</summary>
+    public static QuaiHost In(string parent) => new(parent);
+
+    private QuaiHost(string parent)
     {
+        _parent = parent;
         if (!File.Exists(Bin)) throw new InvalidOperationException($"published quai not found at {Bin}: dotnet publish src/Quai.Cli -c Release -o out/bin");
         var tar = Path.Combine(_parent, "bb.tar");
         WriteBusyboxTar(tar);

@@ -28,6 +28,20 @@ public sealed class LogTests : IDisposable
     }
 
     [Fact]
+    public void A_failing_write_drops_the_entry_and_says_so_once()
+    {
+        // /dev/full fails every write with ENOSPC, as a full disk does
+        var errors = new StringWriter();
+        using var w = new JsonFileLogWriter("/dev/full") { Errors = errors };
+        for (var i = 0; i < 5; i++) w.Write("stdout", Encoding.UTF8.GetBytes($"line {i}\n"));
+        w.Flush();
+        Assert.Equal(5, w.Dropped);
+        var report = errors.ToString();
+        Assert.Contains("log /dev/full: write failed: no space left on device", report);
+        Assert.Single(report.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
     public void PartialLine_IsFlushedAtEnd()
     {
         var path = Path.Combine(_dir, "p.log");

@@ -174,17 +174,19 @@ public sealed partial class ContainerStore
     /// <summary>Removes the record and the directory; the caller holds <paramref name="held"/>, the
     /// container's lock, and has unmounted everything under the directory. The rename into .trash
     /// is the commit: from then on the container does not exist. <paramref name="afterCommit"/>
-    /// runs next (releasing what the record pointed to); then the name, the files and the lock
-    /// file go. A removal killed after the commit is finished by <see cref="SweepTrash"/>.</summary>
-    public void Remove(Container c, FileLock held, Action? afterCommit = null)
+    /// runs next (releasing what the record pointed to; false when it could not); then the name,
+    /// the files and the lock file go. A removal killed after the commit, or whose release failed,
+    /// is finished by <see cref="SweepTrash"/>.</summary>
+    public void Remove(Container c, FileLock held, Func<bool>? afterCommit = null)
     {
         var trash = System.IO.Path.Combine(TrashDir, c.Id + "." + Convert.ToHexStringLower(BitConverter.GetBytes(Environment.TickCount64)));
         try { Directory.Move(Dir(c.Id), trash); }
         catch (DirectoryNotFoundException) { trash = null; }
         FaultPoint.Hit("engine.rm.committed");
-        afterCommit?.Invoke();
+        var released = afterCommit?.Invoke() ?? true;
         ReleaseName(c.Name, c.Id);
-        if (trash is not null) DeleteTrashEntry(trash);
+        // what could not be released (a full disk) stays in the trash for the next sweep
+        if (trash is not null && released) DeleteTrashEntry(trash);
         held.RemoveFile();
     }
 

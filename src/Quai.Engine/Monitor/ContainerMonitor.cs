@@ -74,6 +74,40 @@ public sealed unsafe class ContainerMonitor
         fixed (byte* b = bytes) Libc.Write(1, b, bytes.Length);
     }
 
+    /// <summary>A record update that may fail (a full disk) without taking the monitor down: the
+    /// change is lost and the failure is said once in monitor.log.</summary>
+    private void TryUpdate(string what, Action<Container> change)
+    {
+        try { _engine.Store.Update(_id, change); _updateFailing = false; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { SayOnce(what, e); }
+    }
+
+    private void SayOnce(string what, Exception e)
+    {
+        if (_updateFailing) return;
+        _updateFailing = true;
+        try { Console.Error.WriteLine($"{DateTime.UtcNow:O} record {what}: {e.Message}"); } catch (IOException) { }
+    }
+
+    private bool _updateFailing;
+
+    /// <summary>An update that must land (the exit of the container): retried every half second for
+    /// up to two minutes while the disk is full; after that the record stays as it was and the next
+    /// command shows the container exited (its monitor is gone).</summary>
+    private Container Persist(Action<Container> change)
+    {
+        var deadline = Environment.TickCount64 + 120_000;
+        while (true)
+        {
+            try { return _engine.Store.Update(_id, change); }
+            catch (Exception e) when ((e is IOException or UnauthorizedAccessException) && e is not FileNotFoundException && Environment.TickCount64 < deadline)
+            {
+                SayOnce("exit", e);
+                Thread.Sleep(500);
+            }
+        }
+    }
+
     /// <summary>Whether the process that started us closed its end of the sync pipe (it died, or
     /// gave up): poll reports POLLERR on a pipe's write end once the read end is closed.</summary>
     private bool StarterGone()
@@ -167,7 +201,7 @@ public sealed unsafe class ContainerMonitor
             c = store.Load(_id);
             var delay = policy.ShouldRestart(exitCode, c.Quai.StopRequested, c.RestartCount, DateTime.UtcNow - startedAt);
             var code = exitCode;
-            c = store.Update(_id, x =>
+            c = Persist(x =>
             {
                 x.State.Running = x.State.Paused = false;
                 x.State.Pid = 0; x.State.ExitCode = code; x.State.OOMKilled = oom > 0; x.State.FinishedAt = Times.Now();
@@ -434,7 +468,7 @@ public sealed unsafe class ContainerMonitor
             if (ct.IsCancellationRequested) return;
             var inStart = DateTime.UtcNow - started < startPeriod;
             var entry = new HealthLogEntry { Start = Times.Format(start), End = Times.Now(), ExitCode = exit, Output = output };
-            _engine.Store.Update(_id, x =>
+            TryUpdate("health status", x =>
             {
                 var h = x.State.Health ??= new HealthState();
                 h.Log.Add(entry);

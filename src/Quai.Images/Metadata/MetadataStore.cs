@@ -39,8 +39,21 @@ public sealed partial class MetadataStore : IDisposable
         catch (SqliteException e)
         {
             _db.Dispose();
-            throw new IOException($"open image metadata database {path}: {e.Message}", e);
+            throw new IOException($"open image metadata database {path}: {Describe(e)}", e);
         }
+    }
+
+    /// <summary>SQLite says "disk I/O error" (10) or "database or disk is full" (13) when the file
+    /// system is full: say what the user can act on.</summary>
+    private string Describe(SqliteException e)
+    {
+        if (e.SqliteErrorCode is 10 or 13)
+            try
+            {
+                if (new DriveInfo(System.IO.Path.GetDirectoryName(Path)!).AvailableFreeSpace < 64 * 1024) return "no space left on device";
+            }
+            catch (Exception x) when (x is IOException or ArgumentException or UnauthorizedAccessException) { }
+        return e.Message;
     }
 
     private void Migrate()
@@ -81,10 +94,17 @@ public sealed partial class MetadataStore : IDisposable
     {
         lock (_lock)
         {
-            using var tx = _db.BeginTransaction(deferred: false);
-            var result = body(tx);
-            tx.Commit();
-            return result;
+            try
+            {
+                using var tx = _db.BeginTransaction(deferred: false);
+                var result = body(tx);
+                tx.Commit();
+                return result;
+            }
+            catch (SqliteException e) when (e.SqliteErrorCode is 10 or 13 && Describe(e) is var why && why != e.Message)
+            {
+                throw new IOException($"write image metadata database {Path}: {why}", e);
+            }
         }
     }
 
