@@ -41,6 +41,38 @@ public sealed class LogTests : IDisposable
         Assert.Single(report.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
+    [Theory]
+    [InlineData(3, 0)]
+    [InlineData(5, 0)]
+    [InlineData(8, 10)] // a follower several rotations behind (it polls slower than the log rotates)
+    public void A_follower_sees_every_entry_once_across_rotations(int maxFiles, int pollDelayMs)
+    {
+        var path = Path.Combine(_dir, $"f{maxFiles}-{pollDelayMs}-json.log");
+        const int Lines = 40_000;
+        using var w = new JsonFileLogWriter(path, maxSize: 64 * 1024, maxFiles: maxFiles);
+        w.Write("stdout", Encoding.UTF8.GetBytes("line 0\n"));
+        using var follower = new JsonFileLogFollower(path);
+        var seen = follower.History().Select(e => e.Log).ToList();
+        var writer = Task.Run(() =>
+        {
+            for (var i = 1; i < Lines; i++)
+            {
+                w.Write("stdout", Encoding.UTF8.GetBytes($"line {i}\n"));
+                if (i % 200 == 0) Thread.Sleep(1); // ~ a busy container, ~200 rotations in all
+            }
+        });
+        while (!writer.IsCompleted || seen.Count < Lines)
+        {
+            var got = follower.Poll();
+            seen.AddRange(got.Select(e => e.Log));
+            if (got.Count == 0 && writer.IsCompleted) break;
+            Thread.Sleep(pollDelayMs);
+        }
+        writer.GetAwaiter().GetResult();
+        seen.AddRange(follower.Poll().Select(e => e.Log));
+        Assert.Equal(Enumerable.Range(0, Lines).Select(i => $"line {i}\n"), seen);
+    }
+
     [Fact]
     public void PartialLine_IsFlushedAtEnd()
     {

@@ -31,8 +31,8 @@ public static class LogsCommand
             int tailN = -1;
             if (tailText != "all" && (!int.TryParse(tailText, out tailN))) tailN = -1;
             var ts = p.GetValue(timestamps);
-            using var stdout = Console.OpenStandardOutput();
-            using var stderr = Console.OpenStandardError();
+            using var stdout = new BufferedStream(Console.OpenStandardOutput(), 1 << 16); // flushed after each read: one write per batch, not per line
+            using var stderr = new BufferedStream(Console.OpenStandardError(), 1 << 16);
             void Emit(LogEntry e)
             {
                 var time = Times.Parse(e.Time);
@@ -42,58 +42,31 @@ public static class LogsCommand
                 var bytes = Encoding.UTF8.GetBytes(text);
                 (e.Stream == "stderr" ? stderr : stdout).Write(bytes);
             }
-            var entries = JsonFileLogReader.ReadAll(c.LogPath).ToList();
+            using var log = new JsonFileLogFollower(c.LogPath);
+            var entries = log.History();
             var start = tailN >= 0 ? Math.Max(0, entries.Count - tailN) : 0;
             for (var i = start; i < entries.Count; i++) Emit(entries[i]);
             stdout.Flush();
             stderr.Flush();
             if (!p.GetValue(follow)) return 0;
-            Follow(engine, c, entries.Count, Emit, stdout, stderr, to);
+            Follow(engine, c, log, Emit, stdout, stderr, to);
             return 0;
         }));
         return cmd;
     }
 
-    /// <summary>Polls the current log file from where the full read ended; reopens on rotation.</summary>
-    private static void Follow(ContainerEngine engine, Container c, int alreadyRead, Action<LogEntry> emit, Stream stdout, Stream stderr, DateTime? until)
+    /// <summary>Polls the log until the container is down and nothing more comes (or --until passes).</summary>
+    private static void Follow(ContainerEngine engine, Container c, JsonFileLogFollower log, Action<LogEntry> emit, Stream stdout, Stream stderr, DateTime? until)
     {
-        // position: skip the entries of the current file that were already printed
-        long pos = 0;
-        var rotatedEntries = JsonFileLogReader.Files(c.LogPath).Where(f => f != c.LogPath).Sum(f => File.ReadLines(f).Count());
-        var skip = alreadyRead - rotatedEntries;
-        var partial = new StringBuilder();
-        // simpler and exact: count bytes of the first `skip` lines
-        pos = ByteOffsetOfLine(c.LogPath, skip);
-        var inode = Inode(c.LogPath);
         var idleAfterStop = 0;
         while (true)
         {
-            var got = false;
-            if (File.Exists(c.LogPath))
-            {
-                var ino = Inode(c.LogPath);
-                if (ino != inode || new FileInfo(c.LogPath).Length < pos) { pos = 0; inode = ino; }
-                using var fs = new FileStream(c.LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-                fs.Position = pos;
-                var buf = new byte[65536];
-                int read;
-                while ((read = fs.Read(buf)) > 0)
-                {
-                    got = true;
-                    pos += read;
-                    partial.Append(Encoding.UTF8.GetString(buf, 0, read));
-                    var text = partial.ToString();
-                    var last = text.LastIndexOf('\n');
-                    if (last < 0) continue;
-                    foreach (var line in text[..last].Split('\n'))
-                        if (JsonFileLogReader.Parse(line) is { } e) emit(e);
-                    partial.Clear().Append(text[(last + 1)..]);
-                }
-                stdout.Flush();
-                stderr.Flush();
-            }
+            var got = log.Poll();
+            foreach (var e in got) emit(e);
+            stdout.Flush();
+            stderr.Flush();
             if (until is { } u && DateTime.UtcNow > u) return;
-            if (!got)
+            if (got.Count == 0)
             {
                 var state = engine.Store.TryLoad(c.Id);
                 if (state is null) return;
@@ -101,26 +74,9 @@ public static class LogsCommand
                 {
                     if (++idleAfterStop > 2) return;
                 }
-                Thread.Sleep(50);
+                Thread.Sleep(20);
             }
         }
     }
 
-    private static long ByteOffsetOfLine(string path, int lines)
-    {
-        if (lines <= 0 || !File.Exists(path)) return 0;
-        using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        long pos = 0;
-        var n = 0;
-        int b;
-        while (n < lines && (b = fs.ReadByte()) >= 0)
-        {
-            pos++;
-            if (b == '\n') n++;
-        }
-        return pos;
-    }
-
-    private static ulong Inode(string path) =>
-        Quai.Interop.Libc.FstatAt(-100, path, out var st, 0) == 0 ? st.Ino : 0;
 }
