@@ -50,7 +50,7 @@ public sealed class TreeArchiver : IDisposable
         using var start = OpenStart(rootFd, path, options.FollowStart, where);
         if (options.SkipKernelFilesystems && KernelFilesystem(start.Fd) is { } fs)
             throw new IOException($"archive {path} in {where}: it is on a kernel filesystem ({fs}), which is not copied");
-        a.Add(start.Fd, entryName.Length == 0 ? "" : TarPath.Clean(entryName), top: true, parentDev: null);
+        a.Add(start.Fd, entryName.Length == 0 ? "" : TarPath.Clean(entryName), top: true, parentDev: null, depth: 0);
     }
 
     /// <summary>Opens <paramref name="path"/> in the tree of <paramref name="rootFd"/> as O_PATH, without following a
@@ -82,7 +82,7 @@ public sealed class TreeArchiver : IDisposable
         return new SafeFd(fd);
     }
 
-    private void Add(int fd, string name, bool top, ulong? parentDev)
+    private void Add(int fd, string name, bool top, ulong? parentDev, int depth)
     {
         var st = NativeFs.FstatAt(fd, "", NativeFs.AT_EMPTY_PATH, $"{name} in {_where}");
         switch (st.Type)
@@ -94,13 +94,14 @@ public sealed class TreeArchiver : IDisposable
                     WriteHeader(TarEntryType.Directory, name + "/", st, null, NativeFs.FGetXattrs(dir.Fd));
                 if (_options.SkipKernelFilesystems && parentDev is { } pd && pd != st.Dev && KernelFilesystem(dir.Fd) is not null)
                     break; // a mount point of proc, sysfs…: the directory, not what the kernel shows in it
-                foreach (var child in List(dir.Fd))
+                if (depth >= TreeWalk.MaxDepth) throw new IOException($"archive {name} in {_where}: more than {TreeWalk.MaxDepth} directories deep");
+                foreach (var child in TreeWalk.List(dir.Fd))
                 {
                     var childFd = NativeFs.TryOpenAt(dir.Fd, child, NativeFs.O_PATH | NativeFs.O_NOFOLLOW, 0);
                     if (childFd == -Errno.ENOENT) continue; // removed meanwhile
                     if (childFd < 0) throw new ErrnoException($"open {Join(name, child)} in {_where}", -childFd);
                     using var c = new SafeFd(childFd);
-                    Add(c.Fd, Join(name, child), top: false, parentDev: st.Dev);
+                    Add(c.Fd, Join(name, child), top: false, parentDev: st.Dev, depth: depth + 1);
                 }
                 break;
             }
@@ -145,13 +146,6 @@ public sealed class TreeArchiver : IDisposable
         => Libc.Fstatfs(fd, out var sfs) == 0 && KernelFilesystems.TryGetValue(sfs.Type, out var n) ? n : null;
 
     private static string Join(string a, string b) => a.Length == 0 ? b : a + "/" + b;
-
-    private static List<string> List(int dirFd)
-    {
-        var names = Directory.EnumerateFileSystemEntries($"/proc/self/fd/{dirFd}").Select(p => Path.GetFileName(p)!).ToList();
-        names.Sort(StringComparer.Ordinal);
-        return names;
-    }
 
     private void WriteHeader(TarEntryType type, string name, NativeFs.Stat st, string? link, List<(string, byte[])>? xattrs)
         => _tar.WriteEntry(TarEntries.FromStat(type, name, st, link, xattrs));

@@ -61,6 +61,27 @@ public sealed class CopyTrustTests(QuaiHost q) : IClassFixture<QuaiHost>, IDispo
     }
 
     [Fact]
+    public void PsSizeAndDiff_CountAndListTheWritableLayerWithoutFollowingItsSymlinks()
+    {
+        // 8 MB on the host behind a link the container made, and a link to the host's root
+        File.WriteAllBytes(Path.Combine(_hostBait, "big"), new byte[8 << 20]);
+        var c = Running($"ln -s / /rootlink; ln -s {_hostBait} /bait; mkdir /data; dd if=/dev/zero of=/data/f bs=1024 count=100 2>/dev/null; ln /data/f /data/f2");
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        var size = q.Ok("ps", "-s", "--filter", "name=" + c, "--format", "{{.Size}}");
+        // 100 KiB written once (the hard link counted once) plus a few small files; never the host's 8 MB
+        var m = System.Text.RegularExpressions.Regex.Match(size, @"^([\d.]+)kB$");
+        Assert.True(m.Success, $"ps -s printed '{size}' after {sw.Elapsed}");
+        var kb = double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(kb, 100, 110);
+        var diff = q.Ok("diff", c).Split('\n');
+        Assert.Contains("A /rootlink", diff);
+        Assert.Contains("A /bait", diff);
+        Assert.Contains("A /data/f2", diff);
+        Assert.DoesNotContain(diff, l => l.StartsWith("A /bait/", StringComparison.Ordinal) || l.StartsWith("A /rootlink/", StringComparison.Ordinal));
+        q.Ok("rm", "-f", c);
+    }
+
+    [Fact]
     public void CopyIn_OnACreatedContainer_AndArchivesOnStdinAndStdout()
     {
         var c = QuaiHost.Unique("cptc");

@@ -106,6 +106,40 @@ public sealed class CliEndToEndTests : IDisposable
     }
 
     [RequiresFact("quai")]
+    public void Load_of_a_directory_refuses_symlinks_and_special_files_and_reads_nothing_through_them()
+    {
+        var b = new ImageBuilder();
+        var (m, _) = b.AddImage([new TarBuilder().File("hello", "layout").Bytes()]);
+        System.IO.File.WriteAllBytes(File("layout.tar"), b.OciArchive((m, "dir:1")));
+        var layout = File("layout");
+        Directory.CreateDirectory(layout);
+        Tools.Run("tar", ["-xf", File("layout.tar"), "-C", layout]).Ok();
+
+        // blobs/ is a symlink to a host directory: its files must not become blobs of the store
+        var outside = File("outside");
+        Directory.CreateDirectory(outside);
+        Directory.Move(Path.Combine(layout, "blobs"), Path.Combine(outside, "blobs"));
+        System.IO.File.CreateSymbolicLink(Path.Combine(layout, "blobs"), Path.Combine(outside, "blobs"));
+        var r = Quai("load", "-i", layout);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("symbolic links are not allowed", r.Stderr);
+        Assert.Equal("", Quai("images", "-q").Ok().Stdout.Trim());
+        Assert.False(Directory.Exists(Path.Combine(Root, "content", "blobs")) && Directory.EnumerateFiles(Path.Combine(Root, "content", "blobs")).Any(),
+            "a file behind the symlink was copied into the store");
+
+        // a FIFO in the layout is refused at once instead of blocking the load
+        System.IO.File.Delete(Path.Combine(layout, "blobs"));
+        Directory.Move(Path.Combine(outside, "blobs"), Path.Combine(layout, "blobs"));
+        Tools.Run("mkfifo", [Path.Combine(layout, "blobs", "sha256", "fifo")]).Ok();
+        r = Tools.Run(Tools.Quai, ["--root", Root, "load", "-i", layout], timeoutSeconds: 30);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("fifo: not a regular file", r.Stderr);
+
+        System.IO.File.Delete(Path.Combine(layout, "blobs", "sha256", "fifo"));
+        Assert.Equal("Loaded image: dir:1", Quai("load", "-i", layout).Ok().Stdout.Trim());
+    }
+
+    [RequiresFact("quai")]
     public async Task Parallel_loads_from_two_processes_share_layers()
     {
         var shared = Enumerable.Range(0, 3).Select(i => new TarBuilder().File($"s{i}", new byte[1 << 20].Select((_, j) => (byte)(j * (i + 1))).ToArray()).Bytes()).ToArray();

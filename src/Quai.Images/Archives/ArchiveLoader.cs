@@ -1,4 +1,5 @@
 using Quai.Fs;
+using Quai.Interop;
 using System.Formats.Tar;
 using Quai.Images.Gc;
 using Quai.Images.Layers;
@@ -51,15 +52,25 @@ internal sealed class ArchiveLoader(ImageStore store, Lease lease)
         return Finish(platform);
     }
 
+    /// <summary>Loads an OCI layout or an unpacked docker-archive from a directory. The directory is walked from its
+    /// descriptor without following symlinks (<see cref="TreeWalk"/>): a layout that holds a symlink, a device or a
+    /// FIFO is refused, so no host file outside it can become a blob, and nothing can block the load.</summary>
     public List<LoadedImage> LoadDirectory(string dir, Platform? platform)
     {
-        foreach (var path in Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories))
+        var fd = NativeFs.TryOpenAt(NativeFs.AT_FDCWD, dir, NativeFs.O_PATH | NativeFs.O_DIRECTORY, 0);
+        if (fd < 0) throw new ErrnoException($"open {dir}", -fd);
+        using var root = new SafeFd(fd);
+        TreeWalk.Walk(root.Fd, dir, (string rel, int entry, in NativeFs.Stat st) =>
         {
-            var rel = Path.GetRelativePath(dir, path).Replace('\\', '/');
-            if (new FileInfo(path).LinkTarget is not null) throw new TarFormatException($"{path}: symbolic links are not allowed in an image layout");
-            using var f = File.OpenRead(path);
-            Ingest(rel, f, f.Length);
-        }
+            if (st.IsDir) return;
+            if (st.Type == NativeFs.S_IFLNK) throw new TarFormatException($"{Path.Combine(dir, rel)}: symbolic links are not allowed in an image layout");
+            if (st.Type != NativeFs.S_IFREG) throw new TarFormatException($"{Path.Combine(dir, rel)}: not a regular file");
+            // reopened through the O_PATH descriptor: the inode just checked, whatever the path names now
+            var rfd = NativeFs.OpenAt(NativeFs.AT_FDCWD, $"/proc/self/fd/{entry}", NativeFs.O_RDONLY | NativeFs.O_NONBLOCK, 0, Path.Combine(dir, rel));
+            using var f = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(rfd, ownsHandle: true), FileAccess.Read, 1 << 16);
+            using var data = new FixedLengthStream(f, st.Size);
+            Ingest(rel, data, st.Size);
+        });
         return Finish(platform);
     }
 

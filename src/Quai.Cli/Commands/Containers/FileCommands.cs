@@ -62,42 +62,7 @@ public static class FileCommands
         cmd.SetAction(p => EngineCli.Run(cli, p, engine =>
         {
             var c = engine.Inspect(p.GetValue(target)!);
-            var overlay = c.Quai.RootfsMounts.FirstOrDefault(m => m.Type == "overlay");
-            if (overlay is null) throw new EngineUsageException("diff is only supported with the overlayfs snapshotter");
-            string Opt(string key)
-            {
-                var v = overlay.Options.First(o => o.StartsWith(key + "=", StringComparison.Ordinal))[(key.Length + 1)..];
-                return v;
-            }
-            string Abs(string d) => Path.IsPathRooted(d) || overlay.WorkingDirectory is null ? d : Path.Combine(overlay.WorkingDirectory, d);
-            var upper = Abs(Opt("upperdir"));
-            var lowers = Opt("lowerdir").Split(':').Select(Abs).ToList();
-            var changes = new List<(string Path, char Kind)>();
-            void Walk(string dir, string rel)
-            {
-                foreach (var e in new DirectoryInfo(dir).EnumerateFileSystemInfos())
-                {
-                    var path = rel + "/" + e.Name;
-                    var inLower = lowers.Any(l => Path.Exists(Path.Combine(l, path.TrimStart('/'))) || new FileInfo(Path.Combine(l, path.TrimStart('/'))).LinkTarget is not null);
-                    if (Quai.Interop.Libc.FstatAt(-100, e.FullName, out var st, 0x100) == 0 && (st.Mode & 0xF000) == 0x2000 && st.Rdev == 0)
-                    {
-                        changes.Add((path, 'D'));
-                        continue;
-                    }
-                    changes.Add((path, inLower ? 'C' : 'A'));
-                    if (e is DirectoryInfo d && d.LinkTarget is null) Walk(d.FullName, path);
-                }
-            }
-            if (Directory.Exists(upper)) Walk(upper, "");
-            // What the runtime creates as mount points (Docker keeps them in a hidden init layer).
-            static bool Artifact(string p) => p is "/dev" or "/proc" or "/sys" or "/etc/hostname" or "/etc/hosts" or "/etc/resolv.conf"
-                || p.StartsWith("/dev/", StringComparison.Ordinal) || p.StartsWith("/proc/", StringComparison.Ordinal) || p.StartsWith("/sys/", StringComparison.Ordinal);
-            var kept = changes.Where(x => !Artifact(x.Path)).ToList();
-            // a directory copied up only because of those artifacts is not a change
-            kept = kept.Where(x => x.Kind != 'C' || !Directory.Exists(Path.Combine(upper, x.Path.TrimStart('/')))
-                || kept.Any(y => y.Path.StartsWith(x.Path + "/", StringComparison.Ordinal))
-                || !changes.Any(y => y.Path.StartsWith(x.Path + "/", StringComparison.Ordinal))).ToList();
-            foreach (var (path, kind) in kept.OrderBy(x => x.Path, StringComparer.Ordinal)) cli.Out.WriteLine($"{kind} {path}");
+            foreach (var (path, kind) in ContainerChanges.Diff(c)) cli.Out.WriteLine($"{kind} {path}");
             return 0;
         }));
         return cmd;

@@ -5,6 +5,7 @@ using System.Text.RegularExpressions;
 using Quai.Cli.Output;
 using Quai.Engine;
 using Quai.Engine.Containers;
+using Quai.Engine.Files;
 
 namespace Quai.Cli.Commands.Containers;
 
@@ -131,28 +132,7 @@ public static partial class PsCommand
     private static string SizeText(ContainerEngine engine, Container c)
     {
         long rw = 0;
-        try { rw = engine.Images.Snapshotter is { } s ? DirSize(UpperDir(c)) : 0; } catch (Exception) { }
+        try { rw = ContainerChanges.WritableSize(c); } catch (Exception) { }
         return Units.HumanSize(rw);
-    }
-
-    private static string? UpperDir(Container c)
-    {
-        foreach (var m in c.Quai.RootfsMounts)
-            foreach (var o in m.Options)
-                if (o.StartsWith("upperdir=", StringComparison.Ordinal))
-                {
-                    var d = o["upperdir=".Length..];
-                    return Path.IsPathRooted(d) || m.WorkingDirectory is null ? d : Path.Combine(m.WorkingDirectory, d);
-                }
-        return c.Quai.RootfsMounts.FirstOrDefault(m => m.Type == "bind")?.Source;
-    }
-
-    private static long DirSize(string? dir)
-    {
-        if (dir is null || !Directory.Exists(dir)) return 0;
-        long total = 0;
-        foreach (var f in new DirectoryInfo(dir).EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = true }))
-            if (f.LinkTarget is null) total += f.Length;
-        return total;
     }
 }
