@@ -283,6 +283,22 @@ public sealed partial class ContainerEngine : IDisposable
         Quai.Images.Snapshots.MountHelper.MountAll(c.Quai.RootfsMounts.Select(m => new ImgMount(m.Type, m.Source, m.Options, m.WorkingDirectory)).ToList(), target);
     }
 
+    /// <summary>Mounts the container's snapshot in a private mount namespace (see <see cref="Quai.Images.Snapshots.PrivateMounts"/>)
+    /// and returns an O_PATH descriptor of its root: the mount exists only as long as that descriptor, never on the host.</summary>
+    public int OpenRootfsPrivately(Container c)
+    {
+        var target = RootfsDir(c.Id);
+        Directory.CreateDirectory(target);
+        var mounts = c.Quai.RootfsMounts.Select(m => new ImgMount(m.Type, m.Source, m.Options, m.WorkingDirectory)).ToList();
+        return Quai.Images.Snapshots.PrivateMounts.Run($"mount the filesystem of container {c.Id[..12]}", () =>
+        {
+            Quai.Images.Snapshots.MountHelper.MountAll(mounts, target);
+            var fd = NativeFs.OpenAt(NativeFs.AT_FDCWD, target, NativeFs.O_PATH | NativeFs.O_DIRECTORY | NativeFs.O_NOFOLLOW, 0, target);
+            NativeFs.TryUmount(target, NativeFs.MNT_DETACH); // the descriptor keeps the detached mount alive
+            return fd;
+        });
+    }
+
     public void UnmountRootfs(string id)
     {
         var target = RootfsDir(id);

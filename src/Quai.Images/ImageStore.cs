@@ -51,6 +51,11 @@ public sealed partial class ImageStore : IDisposable
             // a collection killed before its commit moved data of rows that came back: put it back first
             var trash = Path.Combine(root, "trash");
             if (Directory.Exists(trash) && Directory.EnumerateFileSystemEntries(trash).Any()) Gc.GarbageCollector.RecoverTrash(store);
+            // a command killed mid-way (load, import, create) left what its lease held: collect it now rather
+            // than let it grow the store unseen until the next prune; a failure here is retried by the next command
+            if (metadata.HasDeadLeases())
+                try { Gc.GarbageCollector.Collect(store); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException) { }
             return store;
         }
         catch

@@ -97,6 +97,8 @@ public static unsafe partial class Libc
     public static partial int SetDomainname(byte* name, nint len);
     [LibraryImport(C, EntryPoint = "prlimit", SetLastError = true)]
     public static partial int Prlimit(int pid, int resource, RLimit* newLimit, RLimit* oldLimit);
+    [LibraryImport(C, EntryPoint = "unshare", SetLastError = true)]
+    public static partial int Unshare(uint flags);
     [LibraryImport(C, EntryPoint = "personality", SetLastError = true)]
     public static partial int Personality(ulong persona);
     [LibraryImport(C, EntryPoint = "syscall", SetLastError = true)]

@@ -41,6 +41,35 @@ public sealed class ConcurrencyTests(QuaiHost q) : IClassFixture<QuaiHost>
         });
 
     [Fact]
+    public void Cp_and_export_of_a_stopped_container_killed_midway_leave_no_mount_and_the_container_starts()
+    {
+        var name = QuaiHost.Unique("cpkill");
+        var file = Path.Combine(Path.GetTempPath(), name);
+        File.WriteAllText(file, "x");
+        try
+        {
+            var id = q.Ok("create", "--name", name, "bb", "sh", "-c", "cat /" + name);
+            q.Track(id);
+            foreach (var args in new[] { new[] { "cp", file, name + ":/" }, ["export", "-o", file + ".tar", name] })
+            {
+                var killed = RunQuai(Fault("engine.root.opened"), args);
+                Assert.True(killed.Code == 137, $"{args[0]}: {killed}");
+                // the snapshot was mounted in the killed command's own mount namespace only
+                Assert.DoesNotContain(q.LeftoverMounts(), m => m.Contains(id));
+            }
+            q.Ok("cp", file, name + ":/");
+            Assert.Empty(q.LeftoverMounts().Where(m => m.Contains(id)));
+            Assert.Equal("x", q.Ok("start", "-a", name));
+        }
+        finally
+        {
+            q.Run("rm", "-f", name);
+            File.Delete(file);
+            File.Delete(file + ".tar");
+        }
+    }
+
+    [Fact]
     public void Concurrent_starts_of_one_container_start_it_once()
     {
         for (var round = 0; round < 6; round++)

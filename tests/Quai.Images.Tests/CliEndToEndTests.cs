@@ -196,6 +196,41 @@ public sealed class CliEndToEndTests : IDisposable
         }
     }
 
+    [RequiresFact("quai")]
+    public void Load_and_import_killed_at_each_step_leave_no_mount_and_the_next_command_collects_their_garbage()
+    {
+        var b = new ImageBuilder();
+        var (m, _) = b.AddImage([.. Enumerable.Range(0, 3).Select(i => new TarBuilder().File($"f{i}", new byte[1 << 20]).Bytes())]);
+        System.IO.File.WriteAllBytes(File("three.tar"), b.OciArchive((m, "steps:1")));
+        System.IO.File.WriteAllBytes(File("rootfs.tar"), Busybox.RootfsTar());
+        var steps = new[] { ("load", "images.ingest.writing"), ("load", "images.unpack.mounted"), ("load", "images.unpack.committed"), ("import", "images.ingest.writing") };
+        foreach (var (command, point) in steps)
+        {
+            var args = command == "load" ? new[] { "--root", Root, "load", "-i", File("three.tar") } : ["--root", Root, "import", File("rootfs.tar"), "steps:1"];
+            var killed = Tools.Run(Tools.Quai, args, new Dictionary<string, string> { ["QUAI_FAULT"] = point });
+            Assert.True(killed.ExitCode == 137, $"{command} at {point}: exit {killed.ExitCode}, {killed.Stderr}");
+            // the overlay of a layer being applied lived in the killed process's own mount namespace
+            Assert.Empty(TempDir.MountsUnder(Root));
+            // any next command collects what the killed one held: nothing is left that no image uses
+            Assert.Equal("", Quai("images", "-q").Ok().Stdout.Trim());
+            using (var store = ImageStore.Open(new ImageStoreOptions { Root = Root }))
+            {
+                Assert.Empty(store.Content.List());
+                Assert.Empty(store.Metadata.Snapshots());
+                Assert.Empty(Directory.GetFiles(store.Content.IngestDir));
+                Assert.Empty(Directory.GetDirectories(Path.Combine(Root, "snapshots")));
+            }
+            Assert.Contains("Images          0         0         0B", Quai("system", "df").Ok().Stdout);
+            // and a retry succeeds
+            var retry = Quai(args[2..]).Ok().Stdout.Trim();
+            if (command == "load") Assert.Equal("Loaded image: steps:1", retry);
+            else Assert.Matches("^sha256:[0-9a-f]{64}$", retry);
+            using (var store = ImageStore.Open(new ImageStoreOptions { Root = Root }))
+                StoreConsistency.Check(store);
+            Quai("rmi", "steps:1").Ok();
+        }
+    }
+
     [RequiresFact("quai", "podman")]
     public void Quai_save_loads_in_podman_in_both_formats()
     {

@@ -54,23 +54,13 @@ public sealed class ContainerRoot : IDisposable
                     throw new ConflictException($"container {c.Id[..12]} is {c.State.Status} but its filesystem is not mounted");
                 return new ContainerRoot(OpenStoreDir(rootfs), where, false, null);
             }
-            // Not running: mount the snapshot under the lock (start takes it too) and unmount when done.
+            // Not running: the snapshot is mounted in a private mount namespace and reached through the descriptor
+            // alone (no mount on the host that a killed cp could leave behind); the lock, which start takes too, is
+            // held until the descriptor is closed, so the snapshot's upper directory is never mounted twice.
             var dir = engine.RootfsDir(c.Id);
-            var mountedHere = !Quai.Images.Snapshots.MountHelper.IsMountPoint(dir);
-            if (mountedHere) engine.MountRootfs(c);
-            int rfd;
-            try { rfd = OpenStoreDir(dir); }
-            catch
-            {
-                if (mountedHere) engine.UnmountRootfs(c.Id);
-                throw;
-            }
-            var id = c.Id;
-            return new ContainerRoot(rfd, where, false, () =>
-            {
-                try { if (mountedHere) engine.UnmountRootfs(id); }
-                finally { lk.Dispose(); }
-            });
+            var rfd = Quai.Images.Snapshots.MountHelper.IsMountPoint(dir) ? OpenStoreDir(dir) : engine.OpenRootfsPrivately(c);
+            FaultPoint.Hit("engine.root.opened");
+            return new ContainerRoot(rfd, where, false, lk.Dispose);
         }
         catch
         {

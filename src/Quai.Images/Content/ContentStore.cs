@@ -1,3 +1,4 @@
+using Quai.Interop;
 using System.Security.Cryptography;
 using Quai.Fs;
 using Quai.Oci.Image;
@@ -78,6 +79,7 @@ public sealed class ContentStore
                         hash.AppendData(buffer, 0, n);
                         fs.Write(buffer, 0, n);
                         size += n;
+                        if (size == n) FaultPoint.Hit("images.ingest.writing");
                         if (expectedSize is { } max && size > max)
                             throw new InvalidDataException($"{what}: content is larger than the {max} bytes its descriptor declares");
                     }

@@ -1,3 +1,4 @@
+using Quai.Interop;
 using Quai.Fs;
 using Quai.Images.Content;
 using Quai.Images.Gc;
@@ -37,8 +38,13 @@ public static class Unpacker
             try
             {
                 var layerDigest = layers[i].ParsedDigest;
-                var result = snapshotter.WithWritableView(key, dir => ApplyBlob(content, layerDigest, diffIds[i], dir));
+                var result = snapshotter.WithWritableView(key, dir =>
+                {
+                    FaultPoint.Hit("images.unpack.mounted");
+                    return ApplyBlob(content, layerDigest, diffIds[i], dir);
+                });
                 snapshotter.Commit(name, key, result.FileBytes);
+                FaultPoint.Hit("images.unpack.committed");
                 total += snapshotter.Stat(name)?.Size ?? result.FileBytes;
             }
             catch

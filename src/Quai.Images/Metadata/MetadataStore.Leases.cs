@@ -50,6 +50,9 @@ public sealed partial class MetadataStore
         return dead.Count;
     }
 
+    /// <summary>Whether a lease of a process that is gone exists (a command killed mid-way left what it held).</summary>
+    public bool HasDeadLeases() => Query("SELECT owner FROM leases", r => r.GetString(0)).Any(o => !OwnerAlive(o));
+
     public HashSet<string> LeasedRefs(string kind, SqliteTransaction tx)
         => Query("SELECT ref FROM lease_refs WHERE kind=$k", r => r.GetString(0), tx, ("$k", kind)).ToHashSet();
 }

@@ -47,15 +47,20 @@ public sealed class OverlaySnapshotter(MetadataStore db, string root) : Snapshot
         if (rec.Parent is null) return action(FsDir(rec.Id));
         var merged = Path.Combine(Dir(rec.Id), "merged");
         Directory.CreateDirectory(merged);
-        MountHelper.MountAll(Mounts(key), merged);
-        try
+        var mounts = Mounts(key);
+        // mounted where only this work sees it: a process killed while applying a layer leaves no mount on the host
+        return PrivateMounts.Run($"mount snapshot {key}", () =>
         {
-            return action(merged);
-        }
-        finally
-        {
-            MountHelper.Unmount(merged);
-        }
+            MountHelper.MountAll(mounts, merged);
+            try
+            {
+                return action(merged);
+            }
+            finally
+            {
+                MountHelper.Unmount(merged);
+            }
+        });
     }
 
     public override void WriteDiff(string key, Stream output)
