@@ -1,26 +1,29 @@
 using System.CommandLine;
+using Quai.Cli.Commands.Containers;
 using Quai.Cli.Output;
+using Quai.Engine;
 
 namespace Quai.Cli.Commands.Sys;
 
-/// <summary>The <c>system</c> group. Only <c>df</c>'s Images row is filled in by the image store;
-/// the container engine owns the other rows.</summary>
+/// <summary>The <c>system</c> group: <c>df</c>, from the engine's <see cref="ContainerEngine.DiskUsage"/>.</summary>
 public static class SystemCommands
 {
     public static void Register(CliContext cli)
     {
         var system = new Command("system", "Manage Quai");
         var df = new Command("df", "Show disk usage");
-        df.SetAction(p => cli.Run(p, store =>
+        df.SetAction(p => EngineCli.Run(cli, p, engine =>
         {
-            var u = store.DiskUsage();
+            var u = engine.DiskUsage();
             var table = new TableWriter();
             table.AddRow("TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE");
-            var pct = u.Size == 0 ? 0 : (int)(100.0 * u.Reclaimable / u.Size);
-            table.AddRow("Images", u.Total.ToString(), u.Active.ToString(), Units.HumanSize(u.Size), $"{Units.HumanSize(u.Reclaimable)} ({pct}%)");
-            table.AddRow("Containers", "0", "0", "0B", "0B");
-            table.AddRow("Local Volumes", "0", "0", "0B", "0B");
-            table.AddRow("Build Cache", "0", "0", "0B", "0B");
+            static string Reclaimable(UsageRow r) => $"{Units.HumanSize(r.Reclaimable)} ({(r.Size == 0 ? 0 : (int)(100.0 * r.Reclaimable / r.Size))}%)";
+            void Row(string name, UsageRow r, bool percent = true)
+                => table.AddRow(name, r.Total.ToString(), r.Active.ToString(), Units.HumanSize(r.Size), percent ? Reclaimable(r) : Units.HumanSize(r.Reclaimable));
+            Row("Images", u.Images);
+            Row("Containers", u.Containers);
+            Row("Local Volumes", u.Volumes);
+            Row("Build Cache", u.BuildCache, percent: false);
             table.WriteTo(cli.Out);
             return 0;
         }));
