@@ -257,6 +257,7 @@ public sealed partial class ContainerEngine
             UnmountRootfs(c.Id);
             if (Quai.Images.Snapshots.MountHelper.IsMountPoint(RootfsDir(c.Id)))
                 throw new IOException($"unmount {RootfsDir(c.Id)}: still mounted");
+            FaultPoint.Hit("engine.rm.released");
             var id = c.Id;
             Store.Remove(c, held, afterCommit: () =>
             {

@@ -187,6 +187,39 @@ public sealed class ConcurrencyTests(QuaiHost q) : IClassFixture<QuaiHost>
         Assert.DoesNotContain(Directory.EnumerateDirectories(Path.Combine(q.Root, "containers")), d => !File.Exists(Path.Combine(d, "container.json")) && !Path.GetFileName(d).StartsWith('.'));
     }
 
+    [Theory]
+    [InlineData("engine.rm.released")]
+    [InlineData("engine.rm.committed")]
+    public void A_container_prune_killed_midway_leaves_containers_that_start_or_are_gone(string point)
+    {
+        var names = new[] { QuaiHost.Unique("kpr"), QuaiHost.Unique("kpr") };
+        try
+        {
+            var ids = names.Select(n => q.Ok("create", "--name", n, "bb", "echo", n)).ToList();
+            ids.ForEach(q.Track);
+            foreach (var n in names) Assert.Equal(n, q.Ok("start", "-a", n));
+            var killed = RunQuai(Fault(point), "container", "prune", "-f");
+            Assert.Equal(137, killed.Code);
+            // each container either still exists and starts again, or is gone with its name, record and snapshot
+            var left = names.Where(n => q.Run("inspect", n).Code == 0).ToList();
+            // killed in the first removal: before its commit both remain, after it one is gone
+            Assert.Equal(point == "engine.rm.committed" ? 1 : 2, left.Count);
+            foreach (var n in left) Assert.Equal(n, q.Ok("start", "-a", n));
+            var containers = Path.Combine(q.Root, "containers");
+            foreach (var id in ids)
+                Assert.Equal(q.Run("inspect", id).Code == 0, Directory.Exists(Path.Combine(containers, id)));
+            q.Ok("container", "prune", "-f");
+            foreach (var n in names) Assert.Equal("", q.Ok("ps", "-a", "-q", "--filter", "name=" + n));
+            foreach (var id in ids) Assert.False(Directory.Exists(Path.Combine(containers, id)), $"{id}: directory without a record");
+            Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(containers, ".trash")));
+            foreach (var n in names) { q.Ok("create", "--name", n, "bb", "true"); q.Ok("rm", n); }
+        }
+        finally
+        {
+            foreach (var n in names) q.Run("rm", "-f", n);
+        }
+    }
+
     [Fact]
     public void An_rm_killed_after_its_commit_is_finished_by_the_next_command()
     {
