@@ -71,7 +71,16 @@ public abstract class CgroupManagerBase : ICgroupManager
         foreach (var sub in subdirs) CollectPids(sub, true, into);
     }
 
-    public virtual void KillAll(int signal)
+    /// <summary>Sends <paramref name="signal"/> to every process in the cgroup (with SIGKILL: until it is empty).
+    /// The cgroup may be removed meanwhile (the container's monitor cleaning up once its init died, while
+    /// <c>rm -f</c> kills): a file that vanished mid-way with no process left means the work is done.</summary>
+    public void KillAll(int signal)
+    {
+        try { KillAllCore(signal); }
+        catch (Exception e) when (e is ErrnoException { Code: Errno.ENOENT } or CgroupException && GetPids(true).Count == 0) { }
+    }
+
+    protected virtual void KillAllCore(int signal)
     {
         if (!Exists()) return;
         // Nothing to freeze in an empty cgroup (a stopped container's usual case): a process can only

@@ -89,6 +89,43 @@ public class RealKernelV1Tests
     }
 
     [Fact]
+    public void KillAll_WhileAnotherProcessRemovesTheCgroupOnceEmpty_Succeeds()
+    {
+        // rm -f kills while the container's monitor, seeing its init die, removes the cgroup: the freezer
+        // directory can vanish between thaw and the read that checks it (once in ~1,400 rm -f before the fix)
+        if (!RealKernel.V1Available(_out)) return;
+        for (int round = 0; round < 300; round++)
+        {
+            string name = RealKernel.UniqueName();
+            var m = CgroupManagerFactory.Create("/" + name, name, rootless: false);
+            System.Diagnostics.Process? sleeper = null;
+            using var stop = new CancellationTokenSource();
+            Task? remover = null;
+            try
+            {
+                m.Create();
+                sleeper = RealKernel.Sleeper();
+                m.AddProcess(sleeper.Id);
+                remover = Task.Run(() =>
+                {
+                    while (!stop.IsCancellationRequested && m.Paths.Values.Any(Directory.Exists))
+                        foreach (var d in m.Paths.OrderBy(p => p.Key != "freezer").Select(p => p.Value).Distinct())
+                            try { Directory.Delete(d); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+                });
+                m.KillAll(CgroupManagerBase.SIGKILL);
+                Assert.True(sleeper.WaitForExit(5000), $"round {round}: still running");
+            }
+            finally
+            {
+                stop.Cancel();
+                remover?.Wait();
+                RealKernel.KillQuietly(sleeper);
+                foreach (var dir in m.Paths.Values) RealKernel.RemoveCgroup(dir);
+            }
+        }
+    }
+
+    [Fact]
     public void DestroyWaitsForProcessesToDrain_AndRemovesChildren()
     {
         if (!RealKernel.V1Available(_out)) return;

@@ -126,8 +126,9 @@ public sealed class V1Manager : CgroupManagerBase
         WaitFor(() => FreezerState() == "THAWED", Options.Timeout, () => $"timed out thawing {dir}: freezer.state is {FreezerState()}");
     }
 
+    // a cgroup removed meanwhile (its monitor cleaning up) is not frozen
     public override bool IsFrozen() =>
-        _paths.TryGetValue("freezer", out var dir) && Directory.Exists(dir) && CgroupFile.Read(dir, "freezer.state").Trim() == "FROZEN";
+        _paths.TryGetValue("freezer", out var dir) && CgroupFile.TryRead(dir, "freezer.state")?.Trim() == "FROZEN";
 
     // ---- stats ----
 

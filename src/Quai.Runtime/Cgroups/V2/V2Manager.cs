@@ -112,7 +112,7 @@ public sealed class V2Manager : CgroupManagerBase
 
     public override bool IsFrozen() => Directory.Exists(_dir) && EventValue("frozen") == "1";
 
-    public override void KillAll(int signal)
+    protected override void KillAllCore(int signal)
     {
         if (!Directory.Exists(_dir)) return;
         if (signal == SIGKILL && CgroupFile.Exists(_dir, "cgroup.kill"))
@@ -121,7 +121,7 @@ public sealed class V2Manager : CgroupManagerBase
             if (WaitEmpty(Options.Timeout)) return;
             throw new CgroupException($"processes still present in {_dir} after cgroup.kill: {string.Join(' ', GetPids(true))}");
         }
-        base.KillAll(signal);
+        base.KillAllCore(signal);
     }
 
     // ---- stats ----
