@@ -148,6 +148,38 @@ public sealed class ConcurrencyTests(QuaiHost q) : IClassFixture<QuaiHost>
         finally { q.Run("rm", "-f", name); }
     }
 
+    [Theory]
+    [InlineData("runtime.create.dir", false)]
+    [InlineData("runtime.create.recorded", false)]
+    [InlineData("runtime.create.cgroup", false)]
+    [InlineData("runtime.create.launched", false)]
+    [InlineData("runtime.create.cgroup", true)]
+    [InlineData("runtime.create.launched", true)]
+    public void A_monitor_killed_inside_the_runtime_create_leaks_nothing_and_the_next_start_works(string point, bool removeAtOnce)
+    {
+        var name = QuaiHost.Unique("kmon");
+        try
+        {
+            var id = q.Ok("create", "--name", name, "bb", "sleep", "60");
+            q.Track(id);
+            var failed = RunQuai(Fault(point), "start", name);
+            Assert.NotEqual(0, failed.Code);
+            Assert.True(QuaiHost.Eventually(() => Monitors(id) == 0, TimeSpan.FromSeconds(10)), "monitor still there");
+            if (!removeAtOnce)
+            {
+                // the first start after the crash works, not the second
+                var again = q.Run("start", name);
+                Assert.True(again.Code == 0, $"after {point}: {again}");
+                Assert.Equal("ok", q.Ok("exec", name, "echo", "ok"));
+            }
+            q.Ok("rm", "-f", name);
+            Assert.Empty(q.LeftoverCgroups([id]));
+            Assert.DoesNotContain(q.LeftoverMounts(), l => l.Contains(id));
+            Assert.True(QuaiHost.Eventually(() => Monitors(id) == 0, TimeSpan.FromSeconds(10)));
+        }
+        finally { q.Run("rm", "-f", name); }
+    }
+
     [Fact]
     public void A_foreground_run_killed_before_it_attached_leaves_the_container_created()
     {

@@ -267,6 +267,14 @@ public sealed unsafe class ContainerMonitor
     private int StartOnce(bool first)
     {
         var c = _engine.Store.Load(_id);
+        // A runtime container of this id can only be left by a monitor that died (killed inside the runtime's
+        // create, or with its init waiting to be started): this monitor owns the container now, so it is removed
+        // (its processes and cgroups too) instead of making this start fail with "container with id exists".
+        if (Directory.Exists(_engine.Runtime.Store.Dir(_id)))
+        {
+            Console.Error.WriteLine($"{DateTime.UtcNow:O} removing the runtime state a dead monitor left");
+            _engine.Runtime.Delete(_id, force: true);
+        }
         // under the container's lock: cp on a stopped container mounts and unmounts the same snapshot under it
         using (_engine.Store.Lock(_id)) _engine.MountRootfs(c);
         Mark("rootfs mounted");
