@@ -97,6 +97,14 @@ public static unsafe partial class Libc
     public static partial int SetDomainname(byte* name, nint len);
     [LibraryImport(C, EntryPoint = "prlimit", SetLastError = true)]
     public static partial int Prlimit(int pid, int resource, RLimit* newLimit, RLimit* oldLimit);
+    [LibraryImport(C, EntryPoint = "mkdir", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Mkdir(string path, uint mode);
+    [LibraryImport(C, EntryPoint = "rmdir", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Rmdir(string path);
+    [LibraryImport(C, EntryPoint = "chmod", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int Chmod(string path, uint mode);
+    /// <summary>errno of the last call made through these declarations.</summary>
+    public static int LastErrno => Marshal.GetLastPInvokeError();
     [LibraryImport(C, EntryPoint = "unshare", SetLastError = true)]
     public static partial int Unshare(uint flags);
     [LibraryImport(C, EntryPoint = "personality", SetLastError = true)]

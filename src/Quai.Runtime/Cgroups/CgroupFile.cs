@@ -16,20 +16,20 @@ public static unsafe class CgroupFile
 
     public static void WritePath(string path, string value)
     {
-        int fd = CgroupNative.Open(path, CgroupNative.O_WRONLY | CgroupNative.O_CLOEXEC | CgroupNative.O_TRUNC, 0);
-        if (fd < 0) throw new ErrnoException($"write {value} to {path}", CgroupNative.LastErrno);
+        int fd = Libc.Open(path, O.WRONLY | O.CLOEXEC | O.TRUNC, 0);
+        if (fd < 0) throw new ErrnoException($"write {value} to {path}", Libc.LastErrno);
         try
         {
             byte[] bytes = Encoding.UTF8.GetBytes(value);
             fixed (byte* p = bytes)
             {
                 nint rc;
-                do { rc = CgroupNative.Write(fd, p, bytes.Length); }
-                while (rc < 0 && CgroupNative.LastErrno == Errno.EINTR);
-                if (rc < 0) throw new ErrnoException($"write {value} to {path}", CgroupNative.LastErrno);
+                do { rc = Libc.Write(fd, p, bytes.Length); }
+                while (rc < 0 && Libc.LastErrno == Errno.EINTR);
+                if (rc < 0) throw new ErrnoException($"write {value} to {path}", Libc.LastErrno);
             }
         }
-        finally { CgroupNative.Close(fd); }
+        finally { Libc.Close(fd); }
     }
 
     /// <summary>Writes only when the file exists (optional knobs); returns whether it was written.</summary>
@@ -47,26 +47,26 @@ public static unsafe class CgroupFile
 
     public static string ReadPath(string path)
     {
-        int fd = CgroupNative.Open(path, CgroupNative.O_RDONLY | CgroupNative.O_CLOEXEC, 0);
-        if (fd < 0) throw new ErrnoException($"open {path}", CgroupNative.LastErrno);
+        int fd = Libc.Open(path, O.RDONLY | O.CLOEXEC, 0);
+        if (fd < 0) throw new ErrnoException($"open {path}", Libc.LastErrno);
         try
         {
             var ms = new MemoryStream();
             byte* buf = stackalloc byte[8192];
             while (true)
             {
-                nint n = CgroupNative.Read(fd, buf, 8192);
+                nint n = Libc.Read(fd, buf, 8192);
                 if (n < 0)
                 {
-                    if (CgroupNative.LastErrno == Errno.EINTR) continue;
-                    throw new ErrnoException($"read {path}", CgroupNative.LastErrno);
+                    if (Libc.LastErrno == Errno.EINTR) continue;
+                    throw new ErrnoException($"read {path}", Libc.LastErrno);
                 }
                 if (n == 0) break;
                 ms.Write(new ReadOnlySpan<byte>(buf, (int)n));
             }
             return Encoding.UTF8.GetString(ms.GetBuffer(), 0, (int)ms.Length);
         }
-        finally { CgroupNative.Close(fd); }
+        finally { Libc.Close(fd); }
     }
 
     public static string? TryRead(string dir, string file)

@@ -99,8 +99,8 @@ public abstract class CgroupManagerBase : ICgroupManager
             {
                 foreach (var pid in GetPids(true))
                 {
-                    if (CgroupNative.Kill(pid, signal) < 0 && CgroupNative.LastErrno != Errno.ESRCH)
-                        throw new ErrnoException($"kill({pid}, {signal})", CgroupNative.LastErrno);
+                    if (Libc.Kill(pid, signal) < 0 && Libc.LastErrno != Errno.ESRCH)
+                        throw new ErrnoException($"kill({pid}, {signal})", Libc.LastErrno);
                 }
             }
             finally
@@ -149,8 +149,8 @@ public abstract class CgroupManagerBase : ICgroupManager
         int delayMs = 1;
         while (true)
         {
-            if (CgroupNative.Rmdir(dir) == 0) return;
-            int errno = CgroupNative.LastErrno;
+            if (Libc.Rmdir(dir) == 0) return;
+            int errno = Libc.LastErrno;
             if (errno == Errno.ENOENT) return;
             if (errno is not (Errno.EBUSY or Errno.ENOTEMPTY or Errno.EAGAIN) || sw.Elapsed > timeout)
                 throw new ErrnoException($"rmdir {dir}", errno);
@@ -168,9 +168,9 @@ public abstract class CgroupManagerBase : ICgroupManager
         if (Directory.Exists(dir)) return;
         var parent = Path.GetDirectoryName(dir.TrimEnd('/'));
         if (!string.IsNullOrEmpty(parent) && parent != dir) MkdirAll(parent);
-        if (CgroupNative.Mkdir(dir, 0x1ed /* 0755 */) < 0)
+        if (Libc.Mkdir(dir, 0x1ed /* 0755 */) < 0)
         {
-            int errno = CgroupNative.LastErrno;
+            int errno = Libc.LastErrno;
             if (errno != Errno.EEXIST) throw new ErrnoException($"mkdir {dir}", errno);
         }
     }

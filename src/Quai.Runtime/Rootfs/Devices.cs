@@ -64,7 +64,7 @@ public static partial class Devices
             {
                 // fchmod does not work on O_PATH fds; go through the magic link.
                 var path = MountCalls.FdPath(fd);
-                if (Chmod(path, (dev.FileMode ?? 0x1B6) & 0xFFF) < 0)
+                if (Libc.Chmod(path, (dev.FileMode ?? 0x1B6) & 0xFFF) < 0)
                     throw ErrnoException.FromLast($"chmod {dev.Path}");
                 Libc.Close(fd);
             }
@@ -91,7 +91,4 @@ public static partial class Devices
             finally { Libc.Close(parent); }
         }
     }
-
-    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "chmod", SetLastError = true, StringMarshalling = System.Runtime.InteropServices.StringMarshalling.Utf8)]
-    private static partial int Chmod(string path, uint mode);
 }

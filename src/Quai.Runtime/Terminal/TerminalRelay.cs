@@ -30,20 +30,9 @@ public sealed unsafe partial class TerminalRelay : IDisposable
     public void Start()
     {
         (_master, _) = ConsoleSocket.ReceiveFd(_ourEnd);
-        if (IsATty(0) == 1)
+        if (RawTerminal.IsTerminal(0))
         {
-            _savedTermios = new byte[64];
-            var raw = new byte[64];
-            fixed (byte* s = _savedTermios, r = raw)
-            {
-                if (TcGetAttr(0, s) == 0)
-                {
-                    Buffer.MemoryCopy(s, r, 64, 64);
-                    CfMakeRaw(r);
-                    TcSetAttr(0, 0, r);
-                }
-                else _savedTermios = null;
-            }
+            _savedTermios = RawTerminal.Enter(0);
             CopyWindowSize();
         }
         var input = new Thread(() => Pump(0, _master)) { IsBackground = true, Name = "tty-in" };
@@ -86,19 +75,9 @@ public sealed unsafe partial class TerminalRelay : IDisposable
 
     public void Dispose()
     {
-        if (_savedTermios is not null)
-            fixed (byte* s = _savedTermios) TcSetAttr(0, 0, s);
+        RawTerminal.Restore(0, _savedTermios);
         Libc.Close(_ourEnd);
         Libc.Close(RuntimeEnd);
         if (_master >= 0) Libc.Close(_master);
     }
-
-    [LibraryImport("libc", EntryPoint = "isatty")]
-    private static partial int IsATty(int fd);
-    [LibraryImport("libc", EntryPoint = "tcgetattr")]
-    private static partial int TcGetAttr(int fd, byte* termios);
-    [LibraryImport("libc", EntryPoint = "tcsetattr")]
-    private static partial int TcSetAttr(int fd, int action, byte* termios);
-    [LibraryImport("libc", EntryPoint = "cfmakeraw")]
-    private static partial void CfMakeRaw(byte* termios);
 }

@@ -23,7 +23,7 @@ public static unsafe partial class AttachClient
     {
         var (stdin, tty) = (o.Stdin, o.Tty);
         byte[]? saved = null;
-        if (tty && stdin && IsATty(0) == 1) saved = MakeRaw(0);
+        if (tty && stdin) saved = RawTerminal.Enter(0);
         var signals = new List<PosixSignalRegistration>();
         var detached = false;
         if (!tty && o.SigProxy)
@@ -72,27 +72,8 @@ public static unsafe partial class AttachClient
         finally
         {
             foreach (var r in signals) r.Dispose();
-            if (saved is not null) fixed (byte* t = saved) TcSetAttr(0, 0, t);
+            RawTerminal.Restore(0, saved);
             s.Dispose();
         }
     }
-
-    private static byte[]? MakeRaw(int fd)
-    {
-        var saved = new byte[64];
-        var raw = new byte[64];
-        fixed (byte* sp = saved, rp = raw)
-        {
-            if (TcGetAttr(fd, sp) != 0) return null;
-            Buffer.MemoryCopy(sp, rp, 64, 64);
-            CfMakeRaw(rp);
-            TcSetAttr(fd, 0, rp);
-        }
-        return saved;
-    }
-
-    [LibraryImport("libc", EntryPoint = "isatty")] private static partial int IsATty(int fd);
-    [LibraryImport("libc", EntryPoint = "tcgetattr")] private static partial int TcGetAttr(int fd, byte* t);
-    [LibraryImport("libc", EntryPoint = "tcsetattr")] private static partial int TcSetAttr(int fd, int when, byte* t);
-    [LibraryImport("libc", EntryPoint = "cfmakeraw")] private static partial void CfMakeRaw(byte* t);
 }

@@ -24,7 +24,7 @@ public static unsafe class Bpf
         _ => throw new PlatformNotSupportedException("bpf syscall number unknown for " + RuntimeInformation.ProcessArchitecture),
     };
 
-    private static long Call(int cmd, byte* attr) => CgroupNative.Syscall(SysBpf, cmd, (long)attr, AttrSize);
+    private static long Call(int cmd, byte* attr) => Libc.Syscall(SysBpf, cmd, (long)attr, AttrSize, 0, 0);
 
     /// <summary>Loads a device program; returns its fd. The verifier log is included in the error.</summary>
     public static int LoadDeviceProgram(IReadOnlyList<BpfInstruction> program)
@@ -53,7 +53,7 @@ public static unsafe class Bpf
                 *(uint*)(attr + 68) = BPF_CGROUP_DEVICE; // expected_attach_type
                 long fd = Call(BPF_PROG_LOAD, attr);
                 if (fd >= 0) return (int)fd;
-                int errno = CgroupNative.LastErrno;
+                int errno = Libc.LastErrno;
                 if (attempt == 1 || errno is Errno.EPERM or Errno.ENOSYS)
                 {
                     string verifier = log.Length > 0 ? Encoding.ASCII.GetString(log).TrimEnd('\0').Trim() : "";
@@ -81,7 +81,7 @@ public static unsafe class Bpf
             *(ulong*)(attr + 16) = (ulong)p;
             *(uint*)(attr + 24) = (uint)ids.Length;
             if (Call(BPF_PROG_QUERY, attr) < 0)
-                throw new ErrnoException($"bpf(BPF_PROG_QUERY) on {cgroupPath}", CgroupNative.LastErrno);
+                throw new ErrnoException($"bpf(BPF_PROG_QUERY) on {cgroupPath}", Libc.LastErrno);
             uint count = *(uint*)(attr + 24);
             attachFlags = *(uint*)(attr + 12);
             return ids.Take((int)Math.Min(count, (uint)ids.Length)).ToList();
@@ -94,7 +94,7 @@ public static unsafe class Bpf
         new Span<byte>(attr, AttrSize).Clear();
         *(uint*)attr = id;
         long fd = Call(BPF_PROG_GET_FD_BY_ID, attr);
-        if (fd < 0) throw new ErrnoException($"bpf(BPF_PROG_GET_FD_BY_ID, {id})", CgroupNative.LastErrno);
+        if (fd < 0) throw new ErrnoException($"bpf(BPF_PROG_GET_FD_BY_ID, {id})", Libc.LastErrno);
         return (int)fd;
     }
 
@@ -107,7 +107,7 @@ public static unsafe class Bpf
         *(uint*)(attr + 8) = BPF_CGROUP_DEVICE;
         *(uint*)(attr + 12) = (uint)flags;
         if (Call(BPF_PROG_ATTACH, attr) < 0)
-            throw new ErrnoException($"bpf(BPF_PROG_ATTACH, BPF_CGROUP_DEVICE) to {cgroupPath}", CgroupNative.LastErrno);
+            throw new ErrnoException($"bpf(BPF_PROG_ATTACH, BPF_CGROUP_DEVICE) to {cgroupPath}", Libc.LastErrno);
     }
 
     public static void Detach(int cgroupFd, int progFd, string cgroupPath)
@@ -118,7 +118,7 @@ public static unsafe class Bpf
         *(uint*)(attr + 4) = (uint)progFd;
         *(uint*)(attr + 8) = BPF_CGROUP_DEVICE;
         if (Call(BPF_PROG_DETACH, attr) < 0)
-            throw new ErrnoException($"bpf(BPF_PROG_DETACH, BPF_CGROUP_DEVICE) from {cgroupPath}", CgroupNative.LastErrno);
+            throw new ErrnoException($"bpf(BPF_PROG_DETACH, BPF_CGROUP_DEVICE) from {cgroupPath}", Libc.LastErrno);
     }
 
     /// <summary>
@@ -128,8 +128,8 @@ public static unsafe class Bpf
     /// </summary>
     public static void ReplaceDeviceFilter(string cgroupDir, IReadOnlyList<BpfInstruction> program)
     {
-        int dirFd = CgroupNative.Open(cgroupDir, CgroupNative.O_RDONLY | CgroupNative.O_DIRECTORY | CgroupNative.O_CLOEXEC, 0);
-        if (dirFd < 0) throw new ErrnoException($"open {cgroupDir}", CgroupNative.LastErrno);
+        int dirFd = Libc.Open(cgroupDir, O.RDONLY | O.DIRECTORY | O.CLOEXEC, 0);
+        if (dirFd < 0) throw new ErrnoException($"open {cgroupDir}", Libc.LastErrno);
         var oldFds = new List<int>();
         int progFd = -1;
         try
@@ -157,9 +157,9 @@ public static unsafe class Bpf
         }
         finally
         {
-            foreach (var fd in oldFds) CgroupNative.Close(fd);
-            if (progFd >= 0) CgroupNative.Close(progFd);
-            CgroupNative.Close(dirFd);
+            foreach (var fd in oldFds) Libc.Close(fd);
+            if (progFd >= 0) Libc.Close(progFd);
+            Libc.Close(dirFd);
         }
     }
 }
