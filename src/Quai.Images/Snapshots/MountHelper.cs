@@ -1,5 +1,4 @@
 using Quai.Interop;
-using Quai.Interop;
 
 namespace Quai.Images.Snapshots;
 
