@@ -55,6 +55,8 @@ public static unsafe partial class NativeFs
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)] private static partial nint llistxattr(string path, byte* list, nuint size);
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)] private static partial nint lgetxattr(string path, string name, byte* value, nuint size);
     [LibraryImport("libc", SetLastError = true)] private static partial nint flistxattr(int fd, byte* list, nuint size);
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)] private static partial nint listxattr(string path, byte* list, nuint size);
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)] private static partial nint getxattr(string path, string name, byte* value, nuint size);
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)] private static partial nint fgetxattr(int fd, string name, byte* value, nuint size);
     [LibraryImport("libc", SetLastError = true)] private static partial nint write(int fd, byte* buf, nuint count);
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)] private static partial nint readlinkat(int dirfd, string path, byte* buf, nuint size);
@@ -177,6 +179,30 @@ public static unsafe partial class NativeFs
             if (vsize < 0) continue;
             var value = new byte[vsize];
             fixed (byte* v = value) vsize = lgetxattr(path, name, v, (nuint)value.Length);
+            if (vsize < 0) continue;
+            result.Add((name, value.AsSpan(0, (int)vsize).ToArray()));
+        }
+        return result;
+    }
+
+    /// <summary>Extended attributes of whatever a descriptor names, O_PATH ones included (a symlink, a device node,
+    /// a FIFO: files that cannot be opened for reading), read through its /proc/self/fd link, which resolves to
+    /// the descriptor's own inode and never to a path; empty when unsupported.</summary>
+    public static List<(string Name, byte[] Value)> XattrsOf(int fd)
+    {
+        var path = $"/proc/self/fd/{fd}";
+        var result = new List<(string, byte[])>();
+        nint size = listxattr(path, null, 0);
+        if (size <= 0) return result;
+        var list = new byte[size];
+        fixed (byte* l = list) size = listxattr(path, l, (nuint)list.Length);
+        if (size <= 0) return result;
+        foreach (var name in System.Text.Encoding.UTF8.GetString(list, 0, (int)size).Split('\0', StringSplitOptions.RemoveEmptyEntries))
+        {
+            nint vsize = getxattr(path, name, null, 0);
+            if (vsize < 0 || vsize > 1 << 16) continue;
+            var value = new byte[vsize];
+            fixed (byte* v = value) vsize = getxattr(path, name, v, (nuint)value.Length);
             if (vsize < 0) continue;
             result.Add((name, value.AsSpan(0, (int)vsize).ToArray()));
         }

@@ -80,6 +80,37 @@ public abstract class SnapshotterTests : IDisposable
     }
 
     [Fact]
+    public void Diff_writes_links_as_links_and_reads_nothing_through_them()
+    {
+        using var outside = new TempDir("quai-outside");
+        File.WriteAllText(Path.Combine(outside.Path, "secret"), "host");
+        var l1 = Layer("base3", null, new TarBuilder().File("keep", "k").Bytes());
+        S.Prepare("work3", l1);
+        S.WithWritableView("work3", root =>
+        {
+            Directory.CreateSymbolicLink(Path.Combine(root, "esc"), outside.Path);
+            File.CreateSymbolicLink(Path.Combine(root, "f"), Path.Combine(outside.Path, "secret"));
+            Directory.CreateDirectory(Path.Combine(root, "d"));
+            File.WriteAllText(Path.Combine(root, "d/a"), "aa");
+            Tools.Run("ln", [Path.Combine(root, "d/a"), Path.Combine(root, "d/b")]).Ok();
+            return 0;
+        });
+        var ms = new MemoryStream();
+        S.WriteDiff("work3", ms);
+        ms.Position = 0;
+        var entries = new Dictionary<string, (TarEntryType Type, string Link, string Data)>();
+        using (var r = new TarReader(ms, leaveOpen: true))
+            for (TarEntry? e; (e = r.GetNextEntry()) is not null;)
+                entries[e.Name] = (e.EntryType, e.LinkName, e.DataStream is null ? "" : new StreamReader(e.DataStream).ReadToEnd());
+        Assert.Equal((TarEntryType.SymbolicLink, outside.Path), (entries["esc"].Type, entries["esc"].Link));
+        Assert.Equal(TarEntryType.SymbolicLink, entries["f"].Type);
+        Assert.DoesNotContain(entries.Keys, k => k.StartsWith("esc/", StringComparison.Ordinal));
+        Assert.DoesNotContain(entries.Values, v => v.Data.Contains("host"));
+        Assert.Equal("aa", entries["d/a"].Data);
+        Assert.Equal((TarEntryType.HardLink, "d/a"), (entries["d/b"].Type, entries["d/b"].Link));
+    }
+
+    [Fact]
     public void Replaced_directory_diff_replays_to_the_same_tree()
     {
         var l1 = Layer("base2", null, new TarBuilder().File("d/old1", "1").File("d/old2", "2").File("d/sub/x", "x").Bytes());
