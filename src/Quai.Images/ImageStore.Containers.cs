@@ -17,6 +17,9 @@ public sealed class CommitOptions
     public string? Author { get; set; }
     public string? Message { get; set; }
     public string CreatedBy { get; set; } = "";
+    /// <summary>The container's own config (its env, command, user… as run), which replaces the base image's;
+    /// null keeps the base image's.</summary>
+    public ContainerConfig? Config { get; set; }
     public Compression Compression { get; set; } = Compression.Gzip;
 }
 
@@ -69,6 +72,12 @@ public sealed partial class ImageStore
                 file.Position = 0;
                 var (blob, size) = Content.Ingest(file, null, null, $"commit of {containerId}", d => lease.Add(Lease.Blob, d.ToString()));
                 var config = baseImage.Config;
+                if (options.Config is { } own)
+                {
+                    own.ExposedPorts ??= config.Config?.ExposedPorts;
+                    own.Shell ??= config.Config?.Shell;
+                    config.Config = own;
+                }
                 config.Config ??= new ContainerConfig();
                 Archives.ConfigChanges.Apply(config.Config, options.Changes);
                 var now = DateTimeOffset.UtcNow;

@@ -26,7 +26,7 @@ public static class ContainerCommands
             LifecycleCommands.Pause(cli, true), LifecycleCommands.Pause(cli, false), LifecycleCommands.Rename(cli),
             LifecycleCommands.Wait(cli), LifecycleCommands.Attach(cli), LogsCommand.Create(cli), ExecCommand.Create(cli),
             InfoCommands.Top(cli), InfoCommands.Stats(cli), InfoCommands.Update(cli), FileCommands.Cp(cli), FileCommands.Diff(cli),
-            FileCommands.Export(cli),
+            FileCommands.Export(cli), CommitCommand.Create(cli),
         ];
         // Strict: a dash-prefixed positional is an unknown flag (run/create/exec get a "--" after
         // their IMAGE/CONTAINER from ArgsNormalizer, so their commands may start with '-').
