@@ -299,6 +299,35 @@ public sealed partial class ContainerEngine : IDisposable
         });
     }
 
+    /// <summary>A stopped container's whole view as <c>docker cp</c> sees it: its snapshot with its volumes and bind
+    /// mounts bound in at their destinations (resolved inside the rootfs, never through its symlinks), in a private
+    /// mount namespace that lives until the returned handle is disposed. Returns an O_PATH descriptor of the root.</summary>
+    public (int Fd, IDisposable Release) OpenStoppedViewPrivately(Container c)
+    {
+        var target = RootfsDir(c.Id);
+        Directory.CreateDirectory(target);
+        var mounts = c.Quai.RootfsMounts.Select(m => new ImgMount(m.Type, m.Source, m.Options, m.WorkingDirectory)).ToList();
+        var binds = c.Mounts.Where(m => m.Type is "volume" or "bind" && m.Source.Length > 0).ToList();
+        return Quai.Images.Snapshots.PrivateMounts.Hold($"mount the filesystem of container {c.Id[..12]}", () =>
+        {
+            Quai.Images.Snapshots.MountHelper.MountAll(mounts, target);
+            using (var root = new Quai.Fs.InRoot(target))
+                foreach (var m in binds)
+                {
+                    var st = NativeFs.FstatAt(NativeFs.AT_FDCWD, m.Source, 0, m.Source);
+                    var dest = st.IsDir ? root.MkdirAll(m.Destination) : root.CreateFile(m.Destination);
+                    try { NativeFs.Mount(m.Source, $"/proc/self/fd/{dest}", "", 0x1000 /* MS_BIND */ | 0x4000 /* MS_REC */, null); }
+                    finally { NativeFs.close(dest); }
+                    if (m.RW) continue;
+                    // the remount must name the new mount's root: resolved again, it is what the path now leads to
+                    var top = root.Open(m.Destination, NativeFs.O_PATH);
+                    try { NativeFs.Mount("", $"/proc/self/fd/{top}", "", 0x1000 | 0x4000 | 0x20 /* MS_REMOUNT */ | 1 /* MS_RDONLY */, null); }
+                    finally { NativeFs.close(top); }
+                }
+            return NativeFs.OpenAt(NativeFs.AT_FDCWD, target, NativeFs.O_PATH | NativeFs.O_DIRECTORY | NativeFs.O_NOFOLLOW, 0, target);
+        });
+    }
+
     public void UnmountRootfs(string id)
     {
         var target = RootfsDir(id);

@@ -82,6 +82,43 @@ public sealed class CopyTrustTests(QuaiHost q) : IClassFixture<QuaiHost>, IDispo
     }
 
     [Fact]
+    public void Cp_OfAContainerThatDoesNotRun_SeesItsVolumesAndBinds_ExportDoesNot()
+    {
+        var c = QuaiHost.Unique("cptv");
+        var vol = QuaiHost.Unique("cptvol");
+        var bind = Path.Combine(_dir, "bind");
+        Directory.CreateDirectory(bind);
+        File.WriteAllText(Path.Combine(bind, "from-host"), "bound");
+        try
+        {
+            q.Ok("create", "--name", c, "-v", vol + ":/data", "-v", bind + ":/srv:ro", "bb", "sh");
+            // into the volume of a container that never ran
+            q.Ok("cp", HostFile("v", "in-volume"), c + ":/data/v");
+            Assert.Equal("in-volume", q.Ok("run", "--rm", "-v", vol + ":/data", "bb", "cat", "/data/v"));
+            // out of its bind mount
+            var back = Path.Combine(_dir, "back-bind");
+            q.Ok("cp", c + ":/srv/from-host", back);
+            Assert.Equal("bound", File.ReadAllText(back));
+            // a read-only bind stays read-only
+            Assert.NotEqual(0, q.Run("cp", HostFile("w", "x"), c + ":/srv/w").Code);
+            Assert.False(File.Exists(Path.Combine(bind, "w")));
+            // export is the container's own filesystem: no volume content
+            var tar = Path.Combine(_dir, "exp.tar");
+            q.Ok("export", "-o", tar, c);
+            using (var r = new TarReader(File.OpenRead(tar)))
+                for (TarEntry? e; (e = r.GetNextEntry()) is not null;)
+                    Assert.False(e.Name.TrimStart('.', '/') is "data/v" or "srv/from-host", $"export holds {e.Name}");
+            var id = q.Inspect(c, "{{.Id}}");
+            Assert.DoesNotContain(q.LeftoverMounts(), m => m.Contains(id) || m.Contains(bind));
+        }
+        finally
+        {
+            q.Run("rm", "-f", c);
+            q.Run("volume", "rm", "-f", vol);
+        }
+    }
+
+    [Fact]
     public void CopyIn_OnACreatedContainer_AndArchivesOnStdinAndStdout()
     {
         var c = QuaiHost.Unique("cptc");

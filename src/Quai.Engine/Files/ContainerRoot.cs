@@ -11,8 +11,9 @@ namespace Quai.Engine.Files;
 /// <para>A running container is reached through its init's <c>/proc/PID/root</c>, so the walk sees its
 /// volumes, binds and tmpfs mounts as the container does. The PID is checked against the start time the
 /// runtime recorded through the same /proc/PID directory fd, so a recycled PID can never hand out another
-/// process's root. A stopped or created container has its snapshot mounted on the host for the duration,
-/// under the container's lock so a concurrent start cannot mount it twice.</para></summary>
+/// process's root. A stopped or created container has its snapshot mounted in a private mount namespace
+/// (never on the host) for the duration, with its volumes and binds bound in for cp, under the container's
+/// lock so a concurrent start cannot mount it twice.</para></summary>
 public sealed class ContainerRoot : IDisposable
 {
     public int Fd => _fd.Fd;
@@ -31,7 +32,8 @@ public sealed class ContainerRoot : IDisposable
         _release = release;
     }
 
-    /// <summary>The container's whole view (its mounts included) while it runs, else its rootfs snapshot.</summary>
+    /// <summary>The container's whole view: its mounts included while it runs, its snapshot with its volumes and binds
+    /// when it does not (docker cp).</summary>
     public static ContainerRoot Open(ContainerEngine engine, Container c) => OpenCore(engine, c, live: true);
 
     /// <summary>The container's rootfs snapshot only, without volumes, binds, /proc or /sys (docker export).</summary>
@@ -58,9 +60,21 @@ public sealed class ContainerRoot : IDisposable
             // alone (no mount on the host that a killed cp could leave behind); the lock, which start takes too, is
             // held until the descriptor is closed, so the snapshot's upper directory is never mounted twice.
             var dir = engine.RootfsDir(c.Id);
-            var rfd = Quai.Images.Snapshots.MountHelper.IsMountPoint(dir) ? OpenStoreDir(dir) : engine.OpenRootfsPrivately(c);
+            if (Quai.Images.Snapshots.MountHelper.IsMountPoint(dir)) return new ContainerRoot(OpenStoreDir(dir), where, false, lk.Dispose);
+            if (!live)
+            {
+                var rfd = engine.OpenRootfsPrivately(c);
+                FaultPoint.Hit("engine.root.opened");
+                return new ContainerRoot(rfd, where, false, lk.Dispose);
+            }
+            // cp: the snapshot with the container's volumes and binds, as Docker shows a stopped container
+            var (vfd, hold) = engine.OpenStoppedViewPrivately(c);
             FaultPoint.Hit("engine.root.opened");
-            return new ContainerRoot(rfd, where, false, lk.Dispose);
+            return new ContainerRoot(vfd, where, false, () =>
+            {
+                try { hold.Dispose(); }
+                finally { lk.Dispose(); }
+            });
         }
         catch
         {

@@ -34,4 +34,45 @@ public static class PrivateMounts
         error?.Throw();
         return result;
     }
+
+    /// <summary>Like <see cref="Run{T}"/>, but the namespace outlives <paramref name="setup"/>: its thread waits
+    /// until the returned handle is disposed. For mounts that must stay attached to each other while descriptors
+    /// below them are used from other threads (a container's rootfs with its volumes bound in: a detached tree
+    /// would lose its submounts). A killed process still leaves nothing: the namespace dies with it.</summary>
+    public static (T Result, IDisposable Release) Hold<T>(string what, Func<T> setup)
+    {
+        T result = default!;
+        ExceptionDispatchInfo? error = null;
+        var ready = new ManualResetEventSlim();
+        var release = new ManualResetEventSlim();
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                if (Libc.Unshare(Clone.FS | Clone.NEWNS) != 0) throw ErrnoException.FromLast($"unshare a mount namespace to {what}");
+                NativeFs.Mount("", "/", "", MS_REC | MS_PRIVATE, null);
+                result = setup();
+            }
+            catch (Exception e) { error = ExceptionDispatchInfo.Capture(e); }
+            ready.Set();
+            if (error is null) release.Wait();
+        }, maxStackSize: 1 << 20) { IsBackground = true, Name = "private-mounts" };
+        thread.Start();
+        ready.Wait();
+        if (error is not null)
+        {
+            thread.Join();
+            error.Throw();
+        }
+        return (result, new Releaser(release, thread));
+    }
+
+    private sealed class Releaser(ManualResetEventSlim release, Thread thread) : IDisposable
+    {
+        public void Dispose()
+        {
+            release.Set();
+            thread.Join();
+        }
+    }
 }
