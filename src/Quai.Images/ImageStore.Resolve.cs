@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using System.Text.RegularExpressions;
+using Quai.Images.Content;
 using Quai.Images.Metadata;
 using Quai.Oci.Image;
 
@@ -69,7 +70,12 @@ public sealed partial class ImageStore
     public ResolvedImage Resolve(string nameOrId)
     {
         var rec = Find(nameOrId);
-        return Describe(rec);
+        try { return Describe(rec); }
+        catch (BlobNotFoundException) when (Metadata.Image(rec.Id) is null)
+        {
+            // An rmi committed between the lookup and the read, and its collection took the blobs.
+            throw new ImageNotFoundException(DisplayName(nameOrId));
+        }
     }
 
     public ResolvedImage Describe(ImageRecord rec)
