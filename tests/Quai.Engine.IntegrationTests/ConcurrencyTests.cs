@@ -153,6 +153,7 @@ public sealed class ConcurrencyTests(QuaiHost q) : IClassFixture<QuaiHost>
     [InlineData("runtime.create.recorded", false)]
     [InlineData("runtime.create.cgroup", false)]
     [InlineData("runtime.create.launched", false)]
+    [InlineData("runtime.create.recorded", true)]
     [InlineData("runtime.create.cgroup", true)]
     [InlineData("runtime.create.launched", true)]
     public void A_monitor_killed_inside_the_runtime_create_leaks_nothing_and_the_next_start_works(string point, bool removeAtOnce)

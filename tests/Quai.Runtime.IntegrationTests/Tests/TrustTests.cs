@@ -328,6 +328,30 @@ public sealed class TrustTests
         AssertNoTrace(b);
     }
 
+    [Theory]
+    [InlineData("runtime.create.recorded")]
+    [InlineData("runtime.create.cgroup")]
+    public void Kill_all_of_a_container_whose_init_never_ran_signals_no_one_else(string point)
+    {
+        // The record of a create killed before its launch names no init (pid 0): kill(0, SIGKILL)
+        // would take the caller's whole process group with it (this once ended a CI run).
+        using var b = new Bundle("sleep", "60");
+        b.Save();
+        var r = Rt.Runtime(["--root", b.StateRoot, "create", "--bundle", b.Dir, b.Id], env: new Dictionary<string, string> { ["QUAI_FAULT"] = point });
+        Assert.Equal(137, r.Exit);
+        try
+        {
+            // setsid: a process group of its own, shared by the shell and the runtime it runs
+            var group = Rt.Exec(["setsid", "--wait", "sh", "-c",
+                $"'{Rt.Bin}' --root '{b.StateRoot}' kill --all {b.Id} KILL; echo kill=$?; '{Rt.Bin}' --root '{b.StateRoot}' kill {b.Id} KILL; echo plain=$?"]);
+            Assert.Contains("kill=0", group.Out);
+            Assert.Contains("plain=1", group.Out);
+            Assert.Contains("not running", group.Err);
+        }
+        finally { b.Cmd("delete", "--force", b.Id); }
+        AssertNoTrace(b);
+    }
+
     [Fact]
     public void Deleting_a_container_that_shares_its_cgroup_spares_the_other()
     {
