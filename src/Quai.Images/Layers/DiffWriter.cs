@@ -123,7 +123,7 @@ public static class DiffWriter
         private void Whiteout(string rel, string name)
         {
             var entryName = (rel.Length == 0 ? "" : rel + "/") + LayerApplier.WhiteoutPrefix + name;
-            _tar.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, entryName) { Mode = UnixFileMode.None, ModificationTime = DateTimeOffset.UnixEpoch });
+            Write(new PaxTarEntry(TarEntryType.RegularFile, entryName) { Mode = UnixFileMode.None, ModificationTime = DateTimeOffset.UnixEpoch });
         }
 
         /// <summary>Writes the entry <paramref name="fd"/> (O_PATH) names; a regular file's data is read through that
@@ -156,12 +156,26 @@ public static class DiffWriter
                 using var file = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(rfd, ownsHandle: true), FileAccess.Read, 1 << 16);
                 using var data = new FixedLengthStream(file, st.Size);
                 e.DataStream = data;
-                _tar.WriteEntry(e);
+                Write(e);
                 return;
             }
-            _tar.WriteEntry(e);
+            Write(e);
         }
 
-        public void Dispose() => _tar.Dispose();
+        private bool _wrote;
+
+        private void Write(TarEntry e)
+        {
+            _tar.WriteEntry(e);
+            _wrote = true;
+        }
+
+        /// <summary>A layer without changes is still a tar: the end-of-archive blocks (TarWriter writes
+        /// them only after an entry, and a 0-byte layer is no archive for unpackers and registries).</summary>
+        public void Dispose()
+        {
+            _tar.Dispose();
+            if (!_wrote) output.Write(new byte[1024]);
+        }
     }
 }

@@ -1,0 +1,75 @@
+using Quai.Images.Gc;
+using Quai.Images.Layers;
+using Quai.Images.Metadata;
+using Quai.Oci.Image;
+
+namespace Quai.Images;
+
+/// <summary>One build step's image: a parent (or none, for <c>FROM scratch</c>), the container config the
+/// step leaves, its history line, and optionally a layer it adds.</summary>
+public sealed class DeriveOptions
+{
+    /// <summary>The parent image's ID; null starts from nothing (scratch) on <see cref="Platform"/>.</summary>
+    public string? Parent { get; set; }
+    public Platform? Platform { get; set; }
+    public required ContainerConfig Config { get; set; }
+    public required string CreatedBy { get; set; }
+    public string? Comment { get; set; }
+    /// <summary>Writes the new layer as an uncompressed tar; null: a config-only step (history marks it
+    /// <c>empty_layer</c>, the layers stay the parent's).</summary>
+    public Action<Stream>? WriteLayer { get; set; }
+    public Compression Compression { get; set; } = Compression.Gzip;
+}
+
+public sealed partial class ImageStore
+{
+    /// <summary>A new untagged image made of a parent's layers (plus one, when <see cref="DeriveOptions.WriteLayer"/>
+    /// is set) and the given config: what every step of a build produces. Everything is held by a lease
+    /// until registered, so a failed or killed step leaves nothing a collection would not take.</summary>
+    public ImageRecord Derive(DeriveOptions options) => CleanupOnFailure(lease =>
+    {
+        ImageConfig config;
+        List<Descriptor> layers;
+        if (options.Parent is { } parentId)
+        {
+            var parent = Describe(Find(parentId));
+            config = parent.Config;
+            layers = [.. parent.Manifest.Layers];
+        }
+        else
+        {
+            var platform = options.Platform ?? Platform.Host();
+            config = new ImageConfig { Architecture = platform.Architecture, Os = platform.Os, Variant = platform.Variant, RootFs = new RootFs() };
+            layers = [];
+        }
+        var now = DateTimeOffset.UtcNow;
+        config.Created = now;
+        config.Config = options.Config;
+        var entry = new HistoryEntry { Created = now, CreatedBy = options.CreatedBy, Comment = options.Comment };
+        if (options.WriteLayer is { } write)
+        {
+            var temp = Path.Combine(Content.IngestDir, $"{Environment.ProcessId}-layer-{Guid.NewGuid():N}");
+            try
+            {
+                using var file = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite);
+                Digest diffId;
+                using (var compressed = LayerCompression.Compress(file, options.Compression, leaveOpen: true))
+                using (var hashing = new HashingStream(compressed, leaveOpen: true))
+                {
+                    write(hashing);
+                    hashing.Flush();
+                    diffId = hashing.Digest();
+                }
+                file.Position = 0;
+                var (blob, size) = Content.Ingest(file, null, null, "build step", d => lease.Add(Lease.Blob, d.ToString()));
+                config.RootFs.DiffIds.Add(diffId.ToString());
+                layers.Add(Descriptor.For(MediaTypes.OciLayerFor(options.Compression), blob, size));
+            }
+            finally { File.Delete(temp); }
+        }
+        else entry.EmptyLayer = true;
+        (config.History ??= []).Add(entry);
+        foreach (var l in layers) lease.Add(Lease.Blob, l.Digest);
+        return RegisterNew(lease, config, layers, []);
+    });
+}
