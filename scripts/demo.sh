@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job on a fresh machine: set everything up, build an example image from Debian's
-# busybox-static and run it with quai.
+# busybox-static, build the example app (examples/hello, multi-stage) on it with quai build, and run both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -19,3 +19,8 @@ quai import -c 'CMD ["sh", "-c", "echo Hello from a Quai container: hostname $(h
   "$work/rootfs.tar" quai-demo/busybox:latest >/dev/null
 quai images quai-demo/busybox
 quai run --rm quai-demo/busybox
+
+# The example app: a multi-stage Dockerfile in the repository, built on that image.
+quai build -t quai-demo/hello:latest examples/hello
+quai run --rm quai-demo/hello
+quai history quai-demo/hello
