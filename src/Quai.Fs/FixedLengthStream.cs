@@ -2,8 +2,9 @@ namespace Quai.Fs;
 
 /// <summary>Exactly <c>length</c> bytes of a stream: cut when it has more, zero-padded when it ends early
 /// (a file changing while it is archived must not corrupt the tar it goes into). Seekable so TarWriter can
-/// take its length up front; still read-only.</summary>
-public sealed class FixedLengthStream(Stream inner, long length) : ReadOnlyStream
+/// take its length up front; still read-only. With <paramref name="ownsInner"/>, disposing it disposes
+/// <paramref name="inner"/>.</summary>
+public sealed class FixedLengthStream(Stream inner, long length, bool ownsInner = false) : ReadOnlyStream
 {
     private long _position;
     public override bool CanSeek => true;
@@ -29,5 +30,11 @@ public sealed class FixedLengthStream(Stream inner, long length) : ReadOnlyStrea
         if (target != _position) inner.Seek(target, SeekOrigin.Begin);
         _position = target;
         return target;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && ownsInner) inner.Dispose();
+        base.Dispose(disposing);
     }
 }

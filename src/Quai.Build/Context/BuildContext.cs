@@ -187,7 +187,8 @@ public sealed class BuildContext : IDisposable
         {
             var st = NativeFs.FstatAt(fd, "", NativeFs.AT_EMPTY_PATH, $"{file.Path} in {_where}");
             if (st.Type != NativeFs.S_IFREG || st.Dev != file.Dev || st.Ino != file.Ino) throw Changed(file);
-            return new ContextFileStream(new FileStream(handle, FileAccess.Read, 1 << 16), file.Size);
+            // as the walk sized it: a file edited during the build cannot make a copy disagree with its checksum
+            return new FixedLengthStream(new FileStream(handle, FileAccess.Read, 1 << 16), file.Size, ownsInner: true);
         }
         catch { handle.Dispose(); throw; }
     }
