@@ -138,6 +138,27 @@ public sealed class BuildTests(QuaiHost q) : IClassFixture<QuaiHost>, IDisposabl
     }
 
     [Fact]
+    public void Builder_prune_drops_the_cache_and_its_step_images_but_not_tagged_results()
+    {
+        var tag = QuaiHost.Unique("prune") + ":1";
+        Write("Dockerfile", "FROM bb\nRUN echo one > /one\nRUN echo two > /two\nCMD [\"cat\", \"/one\", \"/two\"]\n");
+        try
+        {
+            Assert.Equal(0, Build("-q", "-t", tag).Code);
+            int Count(params string[] args) => q.Ok(["images", "-q", .. args]).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+            Assert.True(Count("-a") - Count() >= 2, "the two RUN steps are hidden without -a");
+            var pruned = q.Ok("builder", "prune", "-f");
+            Assert.Contains("Deleted build cache objects:", pruned);
+            Assert.Equal(Count(), Count("-a")); // no step image is left
+            Assert.Equal("one\ntwo", q.Ok("run", "--rm", tag));
+            var again = Build("-t", tag);
+            Assert.Equal(0, Cached(again));
+            Assert.Contains("Total:", q.Ok("buildx", "prune", "-f"));
+        }
+        finally { q.Run("rmi", "-f", tag); }
+    }
+
+    [Fact]
     public void An_unknown_target_is_refused()
     {
         Write("Dockerfile", "FROM bb AS one\nRUN true\n");

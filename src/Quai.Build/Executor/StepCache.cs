@@ -65,4 +65,20 @@ public sealed class StepCache(string dir)
             .Select(f => { try { return File.ReadAllText(f).Trim(); } catch (IOException) { return ""; } })
             .Where(s => s.Length > 0).ToHashSet();
     }
+
+    /// <summary><c>builder prune</c>: forgets every step (entries first, so no lookup finds an image being
+    /// removed), then removes the step images no tag and no container holds; a build's untagged result
+    /// stays an ordinary dangling image. Returns the removed image IDs and the space the collection freed.</summary>
+    public (List<string> Deleted, long Reclaimed) Prune(Quai.Images.ImageStore store)
+    {
+        var steps = Intermediate();
+        if (Directory.Exists(Dir))
+            foreach (var f in Directory.EnumerateFiles(Dir)) File.Delete(f);
+        var finals = Path.Combine(Dir, "final");
+        if (Directory.Exists(finals))
+            foreach (var f in Directory.EnumerateFiles(finals))
+                if (store.TryFind("sha256:" + Path.GetFileName(f)) is null) File.Delete(f);
+        var result = store.Prune(false, (img, tags) => tags.Count == 0 && steps.Contains(img.Id));
+        return (result.Deleted, result.BytesReclaimed);
+    }
 }

@@ -16,7 +16,12 @@ public static class BuildCommand
         image?.Add(cli.Strict(Create(cli, "build")));
         var buildx = new Command("buildx", "Docker Buildx (the builder is Quai's own)");
         buildx.Add(cli.Strict(Create(cli, "build")));
+        buildx.Add(cli.Strict(Prune(cli)));
         cli.Add(buildx);
+        var builder = new Command("builder", "Manage builds");
+        builder.Add(cli.Strict(Create(cli, "build")));
+        builder.Add(cli.Strict(Prune(cli)));
+        cli.Add(builder);
     }
 
     public static Command Create(CliContext cli, string name)
@@ -80,6 +85,32 @@ public static class BuildCommand
             {
                 if (ctx == "-") Directory.Delete(dir, true);
             }
+        }));
+        return cmd;
+    }
+
+    /// <summary><c>builder prune</c> / <c>buildx prune</c>: the build cache and its step images.</summary>
+    public static Command Prune(CliContext cli)
+    {
+        var all = new Option<bool>("--all", "-a") { Description = "Remove all unused build cache, not just dangling ones" };
+        var force = new Option<bool>("--force", "-f") { Description = "Do not prompt for confirmation" };
+        var cmd = new Command("prune", "Remove build cache") { all, force };
+        cmd.SetAction(p => cli.Run(p, store =>
+        {
+            if (!p.GetValue(force))
+            {
+                cli.Out.Write("WARNING! This will remove all dangling build cache.\nAre you sure you want to continue? [y/N] ");
+                if (Console.In.ReadLine()?.Trim().ToLowerInvariant() is not ("y" or "yes")) return 0;
+            }
+            var (deleted, reclaimed) = StepCache.For(store.Root).Prune(store);
+            if (deleted.Count > 0)
+            {
+                cli.Out.WriteLine("Deleted build cache objects:");
+                foreach (var d in deleted) cli.Out.WriteLine(d.Replace("sha256:", ""));
+                cli.Out.WriteLine();
+            }
+            cli.Out.WriteLine($"Total:\t{Quai.Cli.Output.Units.HumanSize(reclaimed)}");
+            return 0;
         }));
         return cmd;
     }
