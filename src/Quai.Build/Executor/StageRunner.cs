@@ -190,17 +190,7 @@ internal sealed partial class StageRunner(BuildRun run, Stage stage, string from
     private static readonly List<string> DefaultShell = ["/bin/sh", "-c"];
     private static string Json(IEnumerable<string> items) => "[" + string.Join(",", items.Select(s => System.Text.Json.JsonSerializer.Serialize(s, BuildJson.Default.String))) + "]";
 
-    private static string Normalize(string path)
-    {
-        var parts = new List<string>();
-        foreach (var p in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
-        {
-            if (p == ".") continue;
-            if (p == "..") { if (parts.Count > 0) parts.RemoveAt(parts.Count - 1); continue; }
-            parts.Add(p);
-        }
-        return "/" + string.Join('/', parts);
-    }
+    private static string Normalize(string path) => "/" + Quai.Fs.InRoot.Clean(path);
 
     /// <summary>Looks the step up in the cache by its key; else makes the image with <paramref name="make"/>
     /// (null: a config-only image) and records it.</summary>

@@ -61,7 +61,7 @@ public abstract class CgroupManagerBase : ICgroupManager
     {
         string? text;
         try { text = CgroupFile.Read(dir, "cgroup.procs"); }
-        catch (ErrnoException e) when (e.Code == Errno.ENOENT) { return; } // removed meanwhile
+        catch (ErrnoException e) when (e.Code is Errno.ENOENT or Errno.ENODEV) { return; } // removed meanwhile
         foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             if (int.TryParse(line, out var pid)) into.Add(pid);
         if (!recursive) return;
@@ -77,7 +77,7 @@ public abstract class CgroupManagerBase : ICgroupManager
     public void KillAll(int signal)
     {
         try { KillAllCore(signal); }
-        catch (Exception e) when (e is ErrnoException { Code: Errno.ENOENT } or CgroupException && GetPids(true).Count == 0) { }
+        catch (Exception e) when (e is ErrnoException { Code: Errno.ENOENT or Errno.ENODEV } or CgroupException && GetPids(true).Count == 0) { }
     }
 
     protected virtual void KillAllCore(int signal)
