@@ -56,45 +56,48 @@ public sealed partial class ImageStore
         var snap = Snapshotter.Stat(key) ?? throw new SnapshotNotFoundException(key);
         var baseImage = Describe(Metadata.Image(snap.ImageId ?? "") ?? throw new ImageNotFoundException(snap.ImageId ?? key));
         using var lease = new Lease(Metadata);
-        var temp = Path.Combine(Content.IngestDir, $"{Environment.ProcessId}-diff-{Guid.NewGuid():N}");
+        var (layer, diffId) = IngestLayer(lease, w => Snapshotter.WriteDiff(key, w), options.Compression, $"commit of {containerId}");
+        var config = baseImage.Config;
+        if (options.Config is { } own)
+        {
+            own.ExposedPorts ??= config.Config?.ExposedPorts;
+            own.Shell ??= config.Config?.Shell;
+            config.Config = own;
+        }
+        config.Config ??= new ContainerConfig();
+        Archives.ConfigChanges.Apply(config.Config, options.Changes);
+        var now = DateTimeOffset.UtcNow;
+        config.Created = now;
+        if (options.Author is not null) config.Author = options.Author;
+        config.RootFs.DiffIds.Add(diffId.ToString());
+        (config.History ??= []).Add(new HistoryEntry { Created = now, Author = options.Author, Comment = options.Message, CreatedBy = options.CreatedBy });
+        var layers = baseImage.Manifest.Layers.ToList();
+        layers.Add(layer);
+        foreach (var l in layers) lease.Add(Lease.Blob, l.Digest);
+        return RegisterNew(lease, config, layers, options.Tag is null ? [] : [options.Tag]);
+    }
+
+    /// <summary>Writes a layer as <paramref name="write"/> produces it (an uncompressed tar) into the content
+    /// store, compressed and hashed in one pass, held by <paramref name="lease"/>: its descriptor and diff ID.</summary>
+    internal (Descriptor Layer, Digest DiffId) IngestLayer(Lease lease, Action<Stream> write, Compression compression, string what)
+    {
+        var temp = Path.Combine(Content.IngestDir, $"{Environment.ProcessId}-layer-{Guid.NewGuid():N}");
         try
         {
+            using var file = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite);
             Digest diffId;
-            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite))
+            using (var compressed = LayerCompression.Compress(file, compression, leaveOpen: true))
+            using (var hashing = new HashingStream(compressed, leaveOpen: true))
             {
-                using (var compressed = LayerCompression.Compress(file, options.Compression, leaveOpen: true))
-                using (var hashing = new HashingStream(compressed, leaveOpen: true))
-                {
-                    Snapshotter.WriteDiff(key, hashing);
-                    hashing.Flush();
-                    diffId = hashing.Digest();
-                }
-                file.Position = 0;
-                var (blob, size) = Content.Ingest(file, null, null, $"commit of {containerId}", d => lease.Add(Lease.Blob, d.ToString()));
-                var config = baseImage.Config;
-                if (options.Config is { } own)
-                {
-                    own.ExposedPorts ??= config.Config?.ExposedPorts;
-                    own.Shell ??= config.Config?.Shell;
-                    config.Config = own;
-                }
-                config.Config ??= new ContainerConfig();
-                Archives.ConfigChanges.Apply(config.Config, options.Changes);
-                var now = DateTimeOffset.UtcNow;
-                config.Created = now;
-                if (options.Author is not null) config.Author = options.Author;
-                config.RootFs.DiffIds.Add(diffId.ToString());
-                (config.History ??= []).Add(new HistoryEntry { Created = now, Author = options.Author, Comment = options.Message, CreatedBy = options.CreatedBy });
-                var layers = baseImage.Manifest.Layers.ToList();
-                layers.Add(Descriptor.For(MediaTypes.OciLayerFor(options.Compression), blob, size));
-                foreach (var l in layers) lease.Add(Lease.Blob, l.Digest);
-                return RegisterNew(lease, config, layers, options.Tag is null ? [] : [options.Tag]);
+                write(hashing);
+                hashing.Flush();
+                diffId = hashing.Digest();
             }
+            file.Position = 0;
+            var (blob, size) = Content.Ingest(file, null, null, what, d => lease.Add(Lease.Blob, d.ToString()));
+            return (Descriptor.For(MediaTypes.OciLayerFor(compression), blob, size), diffId);
         }
-        finally
-        {
-            File.Delete(temp);
-        }
+        finally { File.Delete(temp); }
     }
 
     private static string ContainerKey(string containerId) => "container-" + containerId;

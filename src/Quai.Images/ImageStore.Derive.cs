@@ -48,24 +48,9 @@ public sealed partial class ImageStore
         var entry = new HistoryEntry { Created = now, CreatedBy = options.CreatedBy, Comment = options.Comment };
         if (options.WriteLayer is { } write)
         {
-            var temp = Path.Combine(Content.IngestDir, $"{Environment.ProcessId}-layer-{Guid.NewGuid():N}");
-            try
-            {
-                using var file = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite);
-                Digest diffId;
-                using (var compressed = LayerCompression.Compress(file, options.Compression, leaveOpen: true))
-                using (var hashing = new HashingStream(compressed, leaveOpen: true))
-                {
-                    write(hashing);
-                    hashing.Flush();
-                    diffId = hashing.Digest();
-                }
-                file.Position = 0;
-                var (blob, size) = Content.Ingest(file, null, null, "build step", d => lease.Add(Lease.Blob, d.ToString()));
-                config.RootFs.DiffIds.Add(diffId.ToString());
-                layers.Add(Descriptor.For(MediaTypes.OciLayerFor(options.Compression), blob, size));
-            }
-            finally { File.Delete(temp); }
+            var (layer, diffId) = IngestLayer(lease, write, options.Compression, "build step");
+            config.RootFs.DiffIds.Add(diffId.ToString());
+            layers.Add(layer);
         }
         else entry.EmptyLayer = true;
         (config.History ??= []).Add(entry);

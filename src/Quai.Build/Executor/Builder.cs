@@ -12,8 +12,6 @@ namespace Quai.Build.Executor;
 /// and its writable layer is committed; COPY writes its layer straight from the context's descriptors.</summary>
 public sealed class Builder(ContainerEngine engine)
 {
-    private static readonly List<string> DefaultShell = ["/bin/sh", "-c"];
-
     public string Build(BuildRequest request)
     {
         var file = Parse(request);

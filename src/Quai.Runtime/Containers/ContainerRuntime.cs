@@ -335,14 +335,10 @@ public sealed partial class ContainerRuntime(string root, Action<string>? warn =
                 return;
             }
         }
-        // A stopped container's init pid is 0 (recorded before its launch) or may be another
-        // process's by now: kill(0) would signal the caller's own process group. Only a live init
-        // is signalled; --all of a stopped container whose cgroup is gone has nothing left to do.
-        if (status == ContainerStatus.Stopped || record.InitPid <= 0)
-        {
-            if (all) return;
-            throw new RuntimeException("container not running");
-        }
+        // A stopped container's init pid is 0 (recorded before its launch; Status says Stopped) or may be
+        // another process's by now: kill(0) would signal the caller's own process group. Only a live init
+        // is signalled (without --all a stopped one was refused above); --all with no cgroup left is done.
+        if (status == ContainerStatus.Stopped) return;
         if (Libc.Kill(record.InitPid, signal) < 0)
         {
             if (Marshal.GetLastPInvokeError() == Errno.ESRCH) throw new RuntimeException("container not running");
