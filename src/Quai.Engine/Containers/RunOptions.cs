@@ -29,6 +29,9 @@ public sealed class RunOptions
     public List<string> VolumesFrom { get; set; } = [];
     /// <summary>--tmpfs /path[:opts]</summary>
     public List<string> Tmpfs { get; set; } = [];
+    /// <summary>Mounts already resolved by the caller (the builder's: bind sources it made itself, tmpfs with
+    /// their options), added as they are after the others; a bind source must exist.</summary>
+    public List<MountPoint> ResolvedMounts { get; set; } = [];
     public string? StopSignal { get; set; }
     public int? StopTimeout { get; set; }
     public HealthConfig? Healthcheck { get; set; }
