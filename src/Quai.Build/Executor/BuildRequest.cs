@@ -17,4 +17,16 @@ public sealed class BuildRequest
     public bool NoCache { get; init; }
     /// <summary>Where step lines and RUN output go.</summary>
     public TextWriter Progress { get; init; } = TextWriter.Null;
+    /// <summary>--secret: what RUN --mount=type=secret may read, by id.</summary>
+    public IReadOnlyDictionary<string, BuildSecret> Secrets { get; init; } = new Dictionary<string, BuildSecret>();
+    /// <summary>--ssh: the agent sockets RUN --mount=type=ssh may reach, by id.</summary>
+    public IReadOnlyDictionary<string, BuildSsh> Ssh { get; init; } = new Dictionary<string, BuildSsh>();
+    /// <summary>--network: the network of every RUN without its own --network (default, none, host).</summary>
+    public string Network { get; init; } = "default";
+    /// <summary>--add-host entries ("host:ip"; ip may be host-gateway).</summary>
+    public IReadOnlyList<string> ExtraHosts { get; init; } = [];
+    /// <summary>--shm-size of every RUN container in bytes (0: the engine's 64 MiB).</summary>
+    public long ShmSize { get; init; }
+    /// <summary>--ulimit of every RUN container.</summary>
+    public IReadOnlyList<Quai.Engine.Containers.Ulimit> Ulimits { get; init; } = [];
 }

@@ -35,11 +35,20 @@ public static class BuildCommand
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Suppress the build output and print image ID on success" };
         var iidfile = new Option<string?>("--iidfile") { Description = "Write the image ID to a file" };
         var progress = new Option<string?>("--progress") { Description = "Set type of progress output (\"auto\", \"plain\", \"tty\", \"quiet\")" };
+        var secrets = new Option<string[]>("--secret") { Description = "Secret to expose to the build (format: \"id=mysecret[,src=/local/secret]\")" };
+        var ssh = new Option<string[]>("--ssh") { Description = "SSH agent socket to expose to the build (format: \"default|<id>[=<socket>]\")" };
+        var network = new Option<string?>("--network") { Description = "Set the networking mode for the \"RUN\" instructions during build (default \"default\")" };
+        var addHost = new Option<string[]>("--add-host") { Description = "Add a custom host-to-IP mapping (format: \"host:ip\")" };
+        var shmSize = new Option<string?>("--shm-size") { Description = "Shared memory size for build containers" };
+        var ulimit = new Option<string[]>("--ulimit") { Description = "Ulimit options" };
         var context = new Argument<string>("PATH");
-        var cmd = new Command(name, "Build an image from a Dockerfile") { tags, file, buildArgs, labels, target, noCache, quiet, iidfile, progress, context };
+        var cmd = new Command(name, "Build an image from a Dockerfile") { tags, file, buildArgs, labels, target, noCache, quiet, iidfile, progress, secrets, ssh, network, addHost, shmSize, ulimit, context };
         cmd.SetAction(p => EngineCli.Run(cli, p, engine =>
         {
             var ctx = p.GetValue(context)!;
+            RunFlags run;
+            try { run = ParseRunFlags(p.GetValue(secrets), p.GetValue(ssh), p.GetValue(network), p.GetValue(addHost), p.GetValue(shmSize), p.GetValue(ulimit)); }
+            catch (FormatException e) { return cli.Fail("ERROR: " + e.Message, 1); }
             string text, dockerfileName;
             string? inContext;
             string dir;
@@ -67,6 +76,7 @@ public static class BuildCommand
                 ContextDir = dir, DockerfileText = text, DockerfileName = dockerfileName, DockerfileInContext = inContext,
                 Tags = p.GetValue(tags) ?? [], BuildArgs = Pairs(p.GetValue(buildArgs), fromEnv: true), Labels = Pairs(p.GetValue(labels), fromEnv: false),
                 Target = p.GetValue(target), NoCache = p.GetValue(noCache), Progress = q ? TextWriter.Null : cli.Err,
+                Secrets = run.Secrets, Ssh = run.Ssh, Network = run.Network, ExtraHosts = run.Hosts, ShmSize = run.Shm, Ulimits = run.Ulimits,
             };
             try
             {
@@ -113,6 +123,27 @@ public static class BuildCommand
             return 0;
         }));
         return cmd;
+    }
+
+    private sealed record RunFlags(Dictionary<string, BuildSecret> Secrets, Dictionary<string, BuildSsh> Ssh, string Network, List<string> Hosts, long Shm,
+        List<Quai.Engine.Containers.Ulimit> Ulimits);
+
+    /// <summary>--secret, --ssh, --network, --add-host, --shm-size, --ulimit, as docker buildx reads them.</summary>
+    private static RunFlags ParseRunFlags(string[]? secrets, string[]? ssh, string? network, string[]? hosts, string? shm, string[]? ulimits)
+    {
+        static string? Env(string n) => Environment.GetEnvironmentVariable(n);
+        var s = new Dictionary<string, BuildSecret>();
+        foreach (var v in secrets ?? []) { var b = BuildFlagParser.ParseSecret(v, Env); s[b.Id] = b; }
+        var a = new Dictionary<string, BuildSsh>();
+        foreach (var v in ssh ?? []) { var b = BuildFlagParser.ParseSsh(v, Env); a[b.Id] = b; }
+        long shmBytes = 0;
+        if (shm is { Length: > 0 })
+        {
+            try { shmBytes = Quai.Engine.Specs.Units.RamInBytes(shm); }
+            catch (Exception e) when (e is not OutOfMemoryException) { throw new FormatException($"invalid argument \"{shm}\" for \"--shm-size\" flag: {e.Message}"); }
+        }
+        return new RunFlags(s, a, BuildFlagParser.ParseNetwork(network ?? "default"), (hosts ?? []).Select(BuildFlagParser.ParseAddHost).ToList(), shmBytes,
+            (ulimits ?? []).Select(BuildFlagParser.ParseUlimit).ToList());
     }
 
     /// <summary>KEY=VALUE pairs; a bare KEY takes the caller's environment variable (as docker's --build-arg).</summary>
