@@ -79,6 +79,7 @@ public sealed class StepCache(string dir)
             foreach (var f in Directory.EnumerateFiles(finals))
                 if (store.TryFind("sha256:" + Path.GetFileName(f)) is null) File.Delete(f);
         var result = store.Prune(false, (img, tags) => tags.Count == 0 && steps.Contains(img.Id));
-        return (result.Deleted, result.BytesReclaimed);
+        var mounts = CacheMounts.Prune(Dir); // RUN --mount=type=cache directories no step is using
+        return (result.Deleted, result.BytesReclaimed + mounts);
     }
 }
