@@ -117,6 +117,75 @@ public sealed class BuildRunMountTests(QuaiHost q) : IClassFixture<QuaiHost>, ID
         finally { q.Run("rmi", "-f", tag); q.Run("builder", "prune", "-f"); }
     }
 
+    /// <summary>Two builds at once in one store, each with its own context (so neither hits the other's step
+    /// cache), both running <paramref name="run"/> with ARG N set to a and b; returns each image's /result.</summary>
+    private (string A, string B) Concurrently(string run)
+    {
+        var tags = new[] { QuaiHost.Unique("conc-a") + ":1", QuaiHost.Unique("conc-b") + ":1" };
+        var procs = new List<Process>();
+        try
+        {
+            foreach (var (n, i) in new[] { ("a", 0), ("b", 1) })
+            {
+                var ctx = Path.Combine(_dir, "conc-" + n);
+                Directory.CreateDirectory(ctx);
+                File.WriteAllText(Path.Combine(ctx, "Dockerfile"), $"FROM bb\nARG N={n}\n{run}\n");
+                procs.Add(q.Start(["build", "-t", tags[i], ctx]));
+            }
+            var outputs = procs.Select(p => (Out: p.StandardOutput.ReadToEndAsync(), Err: p.StandardError.ReadToEndAsync())).ToList();
+            for (int i = 0; i < 2; i++)
+            {
+                Assert.True(procs[i].WaitForExit(TimeSpan.FromSeconds(120)), "a concurrent build hangs");
+                Assert.True(procs[i].ExitCode == 0, outputs[i].Err.Result);
+            }
+            return (Cat(tags[0], "/result"), Cat(tags[1], "/result"));
+        }
+        finally
+        {
+            foreach (var p in procs) { if (!p.HasExited) p.Kill(true); p.Dispose(); }
+            foreach (var t in tags) q.Run("rmi", "-f", t);
+        }
+    }
+
+    [Fact]
+    public void Concurrent_builds_share_a_shared_cache_wait_for_a_locked_one_and_get_their_own_private_one()
+    {
+        try
+        {
+            // shared: both steps are in the one directory at the same time (each waits to see the other's file)
+            var shared = Concurrently("RUN --mount=type=cache,target=/c,id=quai-conc-shared touch /c/$N; i=0; while [ $(ls /c | wc -l) -lt 2 ] && [ $i -lt 200 ]; do busybox usleep 100000; i=$((i+1)); done; ls /c | busybox tr '\\n' ' ' > /result");
+            Assert.Equal(("a b", "a b"), (shared.A.Trim(), shared.B.Trim()));
+            // locked: never both at once
+            var locked = Concurrently("RUN --mount=type=cache,target=/c,id=quai-conc-locked,sharing=locked if [ -e /c/busy ]; then echo overlap; else echo alone; fi > /result; touch /c/busy; sleep 2; busybox rm /c/busy");
+            Assert.Equal(("alone", "alone"), (locked.A, locked.B));
+            // private: each concurrent user has a directory of its own
+            // (a shared cache is the rendezvous that makes both steps hold their private one at the same time)
+            var priv = Concurrently("RUN --mount=type=cache,target=/c,id=quai-conc-private,sharing=private --mount=type=cache,target=/sync,id=quai-conc-sync touch /c/$N /sync/$N; i=0; while [ $(ls /sync | wc -l) -lt 2 ] && [ $i -lt 200 ]; do busybox usleep 100000; i=$((i+1)); done; ls /c > /result");
+            Assert.Equal(("a", "b"), (priv.A, priv.B));
+        }
+        finally { q.Run("builder", "prune", "-f"); }
+    }
+
+    [Fact]
+    public void Mounts_nest_a_cache_inside_a_read_only_bind_of_the_context()
+    {
+        var tag = QuaiHost.Unique("nest") + ":1";
+        Write("app.txt", "app\n");
+        Write("Dockerfile", """
+            FROM bb
+            RUN --mount=type=bind,target=/src --mount=type=cache,target=/src/deps,id=quai-nest cat /src/app.txt > /out; touch /src/deps/dep; ls /src/deps > /deps
+            """);
+        try
+        {
+            BuildOk("-t", tag);
+            Assert.Equal("app", Cat(tag, "/out"));
+            Assert.Equal("dep", Cat(tag, "/deps"));
+            Assert.False(Exists(tag, "/src"));
+            Assert.False(Directory.Exists(Path.Combine(Ctx, "deps"))); // the mount point was made in the bind's copy only
+        }
+        finally { q.Run("rmi", "-f", tag); q.Run("builder", "prune", "-f"); }
+    }
+
     [Fact]
     public void A_bind_of_the_context_is_read_only_holds_no_ignored_file_and_its_content_keys_the_step()
     {

@@ -139,6 +139,8 @@ internal sealed partial class StageRunner
                 return stepDir = dir;
             }
             string? sshTarget = null;
+            var caches = new Dictionary<string, string>();
+            var copies = new List<(string Target, string Dir)>();
             int n = 0;
             foreach (var plan in plans)
             {
@@ -150,14 +152,20 @@ internal sealed partial class StageRunner
                     {
                         var dir = Path.Combine(StepDir(), $"bind-{n}");
                         var source = plan.Context is { } entry ? CopyContext(entry, dir) : CopyImage(r, m, plan.Image!, m.Source ?? "/", dir);
+                        if (Directory.Exists(source)) copies.Add((plan.Target!, source));
                         p.Mounts.Add(new MountPoint { Type = "bind", Source = source, Destination = plan.Target!, RW = !m.ReadOnly, Propagation = "rprivate" });
                         break;
                     }
                     case RunMountType.Cache:
                     {
-                        var (dir, held) = CacheMounts.Acquire(run.Cache.Dir, CacheMounts.NameOf(plan.Id!, plan.Seed), m.Sharing ?? MountSharing.Shared,
-                            fresh => NewCacheDir(r, m, plan, fresh));
-                        p.Held.Add(held);
+                        // one cache mounted twice by a step is taken once (a second exclusive lock would wait for the first)
+                        var name = CacheMounts.NameOf(plan.Id!, plan.Seed);
+                        if (!caches.TryGetValue(name, out var dir))
+                        {
+                            (dir, var held) = CacheMounts.Acquire(run.Cache.Dir, name, m.Sharing ?? MountSharing.Shared, fresh => NewCacheDir(r, m, plan, fresh));
+                            p.Held.Add(held);
+                            caches[name] = dir;
+                        }
                         p.Mounts.Add(new MountPoint { Type = "bind", Source = dir, Destination = plan.Target!, RW = !m.ReadOnly, Propagation = "rprivate" });
                         break;
                     }
@@ -201,6 +209,15 @@ internal sealed partial class StageRunner
                     }
                 }
             }
+            // a mount inside a bind (a cache on /src/node_modules, a bind on /src) needs its mount point in the bind's
+            // copy: a read-only bind could not have one made by the runtime
+            foreach (var (target, dir) in copies)
+                foreach (var inner in p.Mounts.Where(x => x.Destination.StartsWith(target + "/", StringComparison.Ordinal)))
+                {
+                    using var root = new InRoot(dir);
+                    var rel = inner.Destination[(target.Length + 1)..];
+                    NativeFs.close(inner.Type == "tmpfs" || Directory.Exists(inner.Source) ? root.MkdirAll(rel) : root.CreateFile(rel));
+                }
             if (sshTarget is not null && Lookup("SSH_AUTH_SOCK") is null) p.Env.Add("SSH_AUTH_SOCK=" + sshTarget);
             // parents before children: a cache under a bind lands on the bind, not under it
             var ordered = p.Mounts.OrderBy(x => x.Destination.Count(ch => ch == '/')).ToList();
