@@ -230,6 +230,7 @@ public sealed class BuildRunMountTests(QuaiHost q) : IClassFixture<QuaiHost>, ID
 
             FROM bb
             RUN --mount=type=bind,from=tools,source=/opt,target=/tools cat /tools/tool.txt > /got
+            RUN --mount=type=cache,target=/seeded,from=tools,source=/opt,id=quai-seed ls /seeded > /seed-list
             RUN --mount=type=tmpfs,target=/scratch,size=2m grep " /scratch " /proc/mounts | busybox awk '{print $3}' > /fs; df -k /scratch | tail -1 | busybox awk '{print $2}' > /size; echo junk > /scratch/junk
             """);
         try
@@ -238,11 +239,12 @@ public sealed class BuildRunMountTests(QuaiHost q) : IClassFixture<QuaiHost>, ID
             Assert.Equal("tool-output", Cat(tag, "/got"));
             Assert.False(Exists(tag, "/tools"));
             Assert.False(Exists(tag, "/opt")); // the stage's files came through the bind only
+            Assert.Equal("tool.txt", Cat(tag, "/seed-list")); // a new cache starts as its from= source
             Assert.Equal("tmpfs", Cat(tag, "/fs"));
             Assert.Equal("2048", Cat(tag, "/size"));
             Assert.False(Exists(tag, "/scratch"));
         }
-        finally { q.Run("rmi", "-f", tag); }
+        finally { q.Run("rmi", "-f", tag); q.Run("builder", "prune", "-f"); }
     }
 
     [Fact]
@@ -257,6 +259,7 @@ public sealed class BuildRunMountTests(QuaiHost q) : IClassFixture<QuaiHost>, ID
             FROM bb
             RUN --mount=type=secret,id=tok busybox sha256sum < /run/secrets/tok > /file-sum; ls -l /run/secrets/tok | busybox awk '{print $1}' > /file-mode
             RUN --mount=type=secret,id=envtok,env=TOKEN printf %s "$TOKEN" | busybox sha256sum > /env-sum; test -e /run/secrets/envtok && echo file > /env-file || echo nofile > /env-file
+            RUN --mount=type=secret,id=tok,target=/tmp/tok,mode=0440,uid=1000,gid=2000 ls -ln /tmp/tok | busybox awk '{print $1, $3, $4}' > /owned
             RUN --mount=type=secret,id=absent test ! -e /run/secrets/absent && echo skipped > /optional
             RUN if test -e /run/secrets/tok || test -n "$TOKEN"; then echo leaked; else echo gone; fi > /later
             """);
@@ -269,6 +272,8 @@ public sealed class BuildRunMountTests(QuaiHost q) : IClassFixture<QuaiHost>, ID
             Assert.Equal("-r--------", Cat(tag, "/file-mode")); // mode 0400 by default
             Assert.StartsWith(Sum(envValue), Cat(tag, "/env-sum"));
             Assert.Equal("nofile", Cat(tag, "/env-file"));     // env= alone makes no file
+            Assert.Equal("-r--r----- 1000 2000", Cat(tag, "/owned")); // target, mode, uid, gid
+            Assert.False(Exists(tag, "/tmp/tok"));
             Assert.Equal("skipped", Cat(tag, "/optional"));    // an optional secret not given is not mounted
             Assert.Equal("gone", Cat(tag, "/later"));           // the next RUN sees neither
             Assert.False(Exists(tag, "/run/secrets"));
@@ -283,7 +288,7 @@ public sealed class BuildRunMountTests(QuaiHost q) : IClassFixture<QuaiHost>, ID
             // a changed secret is not part of the key: the build stays cached, as BuildKit's does
             File.WriteAllText(secretFile, fileValue + "-changed");
             var again = BuildOk("-t", tag, "--secret", $"id=tok,src={secretFile}", "--secret", "id=envtok,env=QUAI_TEST_SECRET_ENV");
-            Assert.Equal(4, Cached(again));
+            Assert.Equal(5, Cached(again));
             // no secret file is left in the store
             var tmp = Path.Combine(q.Root, "build-cache", "tmp");
             Assert.True(!Directory.Exists(tmp) || Directory.GetFileSystemEntries(tmp).Length == 0, string.Join(' ', Directory.GetFileSystemEntries(tmp)));
@@ -296,7 +301,7 @@ public sealed class BuildRunMountTests(QuaiHost q) : IClassFixture<QuaiHost>, ID
     }
 
     [Fact]
-    public void A_required_secret_or_ssh_agent_that_was_not_given_fails_the_build_naming_the_line()
+    public void A_required_secret_or_ssh_agent_not_given_or_a_missing_bind_source_fails_the_build_naming_the_line()
     {
         var tag = QuaiHost.Unique("nosecret") + ":1";
         Write("Dockerfile", """
@@ -308,6 +313,14 @@ public sealed class BuildRunMountTests(QuaiHost q) : IClassFixture<QuaiHost>, ID
         Assert.Contains("ERROR: failed to solve: Dockerfile:2: secret api-key: not found", r.Err);
         Assert.NotEqual(0, q.Run("image", "inspect", tag).Code);
         Assert.Empty(q.Ok("ps", "-aq").Split('\n', StringSplitOptions.RemoveEmptyEntries));
+
+        Write("Dockerfile", """
+            FROM bb
+            RUN --mount=type=bind,source=nowhere,target=/x true
+            """);
+        r = Build("-t", tag);
+        Assert.Equal(1, r.Code);
+        Assert.Contains("ERROR: failed to solve: Dockerfile:2: --mount=type=bind,source=nowhere,target=/x: \"nowhere\" not found in the build context", r.Err);
 
         Write("Dockerfile", """
             FROM bb
