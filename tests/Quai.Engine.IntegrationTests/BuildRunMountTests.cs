@@ -274,6 +274,8 @@ public sealed class BuildRunMountTests(QuaiHost q) : IClassFixture<QuaiHost>, ID
             Assert.Equal("nofile", Cat(tag, "/env-file"));     // env= alone makes no file
             Assert.Equal("-r--r----- 1000 2000", Cat(tag, "/owned")); // target, mode, uid, gid
             Assert.False(Exists(tag, "/tmp/tok"));
+            // the directory that held the stub has its time back, as in the base image
+            Assert.Equal(q.Ok("run", "--rm", "bb", "busybox", "stat", "-c", "%Y", "/tmp"), q.Ok("run", "--rm", tag, "busybox", "stat", "-c", "%Y", "/tmp"));
             Assert.Equal("skipped", Cat(tag, "/optional"));    // an optional secret not given is not mounted
             Assert.Equal("gone", Cat(tag, "/later"));           // the next RUN sees neither
             Assert.False(Exists(tag, "/run/secrets"));

@@ -296,11 +296,17 @@ internal sealed partial class StageRunner
 
     // ---------- mount stubs ----------
 
-    /// <summary>The paths of the mount targets (and their parents) the container's root does not have: the
-    /// runtime creates them as mount points, and <see cref="RemoveStubs"/> takes them out again.</summary>
-    private List<string> MissingTargets(Container c, IEnumerable<string> targets)
+    /// <summary>What the runtime will create as mount points: the mount targets (and their parents) the container's
+    /// root does not have, and the times of the directories that hold them (creating an entry changes them).</summary>
+    private sealed record Stubs(List<string> Missing, List<(string Dir, NativeFs.Timespec Atime, NativeFs.Timespec Mtime)> Parents)
     {
-        var missing = new List<string>();
+        public static readonly Stubs None = new([], []);
+    }
+
+    /// <summary>The stubs the step's mounts will make in the container's root (see <see cref="RemoveStubs"/>).</summary>
+    private Stubs MissingTargets(Container c, IEnumerable<string> targets)
+    {
+        var stubs = new Stubs([], []);
         using var root = ContainerRoot.OpenRootfs(run.Engine, c);
         using var inRoot = new InRoot(root.Fd, root.Where);
         foreach (var t in targets)
@@ -309,24 +315,51 @@ internal sealed partial class StageRunner
             for (int k = 1; k <= parts.Length; k++)
             {
                 var path = string.Join('/', parts[..k]);
-                if (missing.Contains(path)) continue;
+                if (stubs.Missing.Contains(path)) continue;
                 var fd = inRoot.TryOpen(path, NativeFs.O_PATH | NativeFs.O_NOFOLLOW);
                 if (fd >= 0) { NativeFs.close(fd); continue; }
-                if (fd == -Errno.ENOENT) missing.Add(path);
-                else break; // not a directory on the way, or unreadable: the runtime will say
+                if (fd != -Errno.ENOENT) break; // not a directory on the way, or unreadable: the runtime will say
+                stubs.Missing.Add(path);
+                var parent = k == 1 ? "." : string.Join('/', parts[..(k - 1)]);
+                if (stubs.Parents.Any(p => p.Dir == parent)) continue;
+                var pfd = inRoot.TryOpen(parent, NativeFs.O_PATH | NativeFs.O_DIRECTORY);
+                if (pfd < 0) continue;
+                try
+                {
+                    if (NativeFs.TryFstatAt(pfd, "", NativeFs.AT_EMPTY_PATH, out var st)) stubs.Parents.Add((parent, st.Atime, st.Mtime));
+                }
+                finally { NativeFs.close(pfd); }
             }
         }
-        return missing;
+        return stubs;
     }
 
     /// <summary>Removes the mount points the step's mounts made, deepest first, when they are still empty (an
-    /// empty directory, an empty file): what the command itself wrote there stays.</summary>
-    private void RemoveStubs(Container c, List<string> missing)
+    /// empty directory, an empty file): what the command itself wrote there stays. The directories that held
+    /// them get their times back, so an untouched directory is in the layer as it was in the image.</summary>
+    private void RemoveStubs(Container c, Stubs stubs)
     {
-        if (missing.Count == 0) return;
+        if (stubs.Missing.Count == 0) return;
         using var root = ContainerRoot.OpenRootfs(run.Engine, c);
         using var inRoot = new InRoot(root.Fd, root.Where);
-        foreach (var path in missing.OrderByDescending(p => p.Count(ch => ch == '/')))
+        // a directory whose time is still the moment its stubs were made (their ctime) was changed by nothing else
+        var untouched = new HashSet<string>();
+        foreach (var (dir, _, _) in stubs.Parents)
+        {
+            var fd = inRoot.TryOpen(dir, NativeFs.O_PATH | NativeFs.O_DIRECTORY);
+            if (fd < 0) continue;
+            try
+            {
+                if (!NativeFs.TryFstatAt(fd, "", NativeFs.AT_EMPTY_PATH, out var pst)) continue;
+                var latest = new NativeFs.Timespec();
+                foreach (var m in stubs.Missing.Where(m => ParentOf(m) == dir))
+                    if (NativeFs.TryFstatAt(fd, m[(m.LastIndexOf('/') + 1)..], NativeFs.AT_SYMLINK_NOFOLLOW, out var sst) && Later(sst.Ctime, latest)) latest = sst.Ctime;
+                if (!Later(pst.Mtime, latest)) untouched.Add(dir);
+            }
+            finally { NativeFs.close(fd); }
+        }
+        var removed = new HashSet<string>();
+        foreach (var path in stubs.Missing.OrderByDescending(p => p.Count(ch => ch == '/')))
         {
             var slash = path.LastIndexOf('/');
             var parent = slash < 0 ? "." : path[..slash];
@@ -336,10 +369,26 @@ internal sealed partial class StageRunner
             try
             {
                 if (!NativeFs.TryFstatAt(pfd, name, NativeFs.AT_SYMLINK_NOFOLLOW, out var st)) continue;
-                if (st.IsDir) NativeFs.TryUnlinkAt(pfd, name, NativeFs.AT_REMOVEDIR); // fails when not empty: kept
-                else if (st.Type == NativeFs.S_IFREG && st.Size == 0) NativeFs.TryUnlinkAt(pfd, name, 0);
+                int rc = -1;
+                if (st.IsDir) rc = NativeFs.TryUnlinkAt(pfd, name, NativeFs.AT_REMOVEDIR); // fails when not empty: kept
+                else if (st.Type == NativeFs.S_IFREG && st.Size == 0) rc = NativeFs.TryUnlinkAt(pfd, name, 0);
+                if (rc == 0) removed.Add(path);
             }
             finally { NativeFs.close(pfd); }
         }
+        foreach (var (dir, atime, mtime) in stubs.Parents)
+        {
+            // only where every stub it held is gone and nothing else changed it: a directory the command wrote into keeps its new time
+            if (!untouched.Contains(dir) || stubs.Missing.Any(m => ParentOf(m) == dir && !removed.Contains(m))) continue;
+            var fd = inRoot.TryOpen(dir, NativeFs.O_PATH | NativeFs.O_DIRECTORY);
+            if (fd < 0) continue;
+            try { NativeFs.UtimensAt(NativeFs.AT_FDCWD, $"/proc/self/fd/{fd}", atime, mtime, 0, dir); }
+            catch (ErrnoException) { /* the times are cosmetic */ }
+            finally { NativeFs.close(fd); }
+        }
     }
+
+    private static string ParentOf(string path) => path.LastIndexOf('/') is var i and >= 0 ? path[..i] : ".";
+
+    private static bool Later(NativeFs.Timespec a, NativeFs.Timespec b) => a.Sec > b.Sec || a.Sec == b.Sec && a.Nsec > b.Nsec;
 }

@@ -75,7 +75,7 @@ internal sealed partial class StageRunner
         var c = engine.Create(o);
         try
         {
-            var stubs = mounts.Mounts.Count > 0 ? MissingTargets(c, mounts.Mounts.Select(m => m.Destination)) : [];
+            var stubs = mounts.Mounts.Count > 0 ? MissingTargets(c, mounts.Mounts.Select(m => m.Destination)) : Stubs.None;
             int code;
             using (var follower = new JsonFileLogFollower(c.LogPath))
             {
