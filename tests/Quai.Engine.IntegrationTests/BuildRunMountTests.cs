@@ -316,6 +316,15 @@ public sealed class BuildRunMountTests(QuaiHost q) : IClassFixture<QuaiHost>, ID
         Assert.NotEqual(0, q.Run("image", "inspect", tag).Code);
         Assert.Empty(q.Ok("ps", "-aq").Split('\n', StringSplitOptions.RemoveEmptyEntries));
 
+        // a bad flag fails before anything runs
+        r = Build("-t", tag, "--secret", "id=api-key,src=/nonexistent/quai-secret");
+        Assert.Equal(1, r.Code);
+        Assert.Contains("failed to stat /nonexistent/quai-secret: no such file or directory", r.Err);
+        Assert.DoesNotContain("#1/", r.Err);
+        r = Build("-t", tag, "--ulimit", "bogus=1");
+        Assert.Equal(1, r.Code);
+        Assert.Contains("invalid ulimit type: bogus", r.Err);
+
         Write("Dockerfile", """
             FROM bb
             RUN --mount=type=bind,source=nowhere,target=/x true

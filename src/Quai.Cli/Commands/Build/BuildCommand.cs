@@ -48,7 +48,7 @@ public static class BuildCommand
             var ctx = p.GetValue(context)!;
             RunFlags run;
             try { run = ParseRunFlags(p.GetValue(secrets), p.GetValue(ssh), p.GetValue(network), p.GetValue(addHost), p.GetValue(shmSize), p.GetValue(ulimit)); }
-            catch (FormatException e) { return cli.Fail("ERROR: " + e.Message, 1); }
+            catch (FormatException e) { return cli.Fail(e.Message, 1); }
             string text, dockerfileName;
             string? inContext;
             string dir;
