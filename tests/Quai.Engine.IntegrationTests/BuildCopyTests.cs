@@ -415,6 +415,25 @@ public sealed class BuildCopyTests(QuaiHost q) : IClassFixture<QuaiHost>, IDispo
     }
 
     [Fact]
+    public void COPY_from_takes_wildcards_exclude_and_the_destination_rules()
+    {
+        var image = BuildOk("""
+            FROM bb AS src
+            RUN busybox mkdir -p /out/sub && echo a > /out/a.so && echo b > /out/b.so && echo c > /out/c.txt && echo d > /out/sub/d.so
+            FROM bb
+            COPY --from=src /out/*.so /lib/
+            COPY --from=src --exclude=*.txt /out /all
+            COPY --from=src /out/c.txt /data
+            COPY --from=src --chown=user --chmod=640 /out/c.txt /owned
+            """);
+        Assert.Equal("a.so\nb.so\n---\na.so\nb.so\nsub\n---\nc\n1000:1000 640",
+            Sh(image, "ls /lib; echo ---; ls /all; echo ---; cat /data/c.txt; busybox stat -c '%u:%g %a' /owned"));
+        var r = Build(Tag(), "FROM bb AS src\nFROM bb\nCOPY --from=src /nothing/*.so /lib/\n");
+        Assert.NotEqual(0, r.Code);
+        Assert.Contains("Dockerfile:3", r.Err);
+    }
+
+    [Fact]
     public void COPY_keeps_the_source_mtimes_and_the_cache_stays_content_keyed()
     {
         var f = Write("m/f.txt", "same\n");

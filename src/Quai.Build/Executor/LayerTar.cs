@@ -13,10 +13,13 @@ namespace Quai.Build.Executor;
 /// the layer the same from one build to the next).</item>
 /// </list>
 /// With <c>--link</c> there is no parent to look at (<paramref name="existingDir"/> null): every parent is
-/// written, as BuildKit's linked layer, made on an empty filesystem, has them.</summary>
+/// written, as BuildKit's linked layer, made on an empty filesystem, has them.
+/// <para>Entries are written in GNU format (long names and big ids as GNU tar writes them; times in whole
+/// seconds): .NET's PAX writer names each extended header after the writing process's id, which would make the
+/// same copy give another layer digest in every build.</para></summary>
 internal sealed class LayerTar(Stream output, Func<string, bool>? existingDir) : IDisposable
 {
-    private readonly TarWriter _w = new(output, TarEntryFormat.Pax, leaveOpen: true);
+    private readonly TarWriter _w = new(output, TarEntryFormat.Gnu, leaveOpen: true);
     private readonly HashSet<string> _dirs = new(StringComparer.Ordinal);   // written (or found in the parent) as directories
     private readonly HashSet<string> _names = new(StringComparer.Ordinal);  // every name written
 
@@ -35,7 +38,7 @@ internal sealed class LayerTar(Stream output, Func<string, bool>? existingDir) :
             _dirs.Add(dir);
             if (existingDir?.Invoke(dir) == true) continue;
             _names.Add(dir);
-            _w.WriteEntry(new PaxTarEntry(TarEntryType.Directory, dir + "/")
+            _w.WriteEntry(new GnuTarEntry(TarEntryType.Directory, dir + "/")
             {
                 Mode = (UnixFileMode)0x1ed, Uid = 0, Gid = 0, ModificationTime = DateTimeOffset.UnixEpoch,
             });
@@ -58,7 +61,13 @@ internal sealed class LayerTar(Stream output, Func<string, bool>? existingDir) :
         }
         else _dirs.Remove(name);
         _names.Add(name);
-        _w.WriteEntry(entry);
+        var g = new GnuTarEntry(entry.EntryType, entry.Name)
+        {
+            Mode = entry.Mode, Uid = entry.Uid, Gid = entry.Gid, ModificationTime = entry.ModificationTime, DataStream = entry.DataStream,
+        };
+        if (entry.EntryType is TarEntryType.SymbolicLink or TarEntryType.HardLink) g.LinkName = entry.LinkName;
+        if (entry.EntryType is TarEntryType.CharacterDevice or TarEntryType.BlockDevice) { g.DeviceMajor = entry.DeviceMajor; g.DeviceMinor = entry.DeviceMinor; }
+        _w.WriteEntry(g);
     }
 
     public void Dispose() => _w.Dispose();

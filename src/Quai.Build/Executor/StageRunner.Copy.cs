@@ -64,7 +64,7 @@ internal sealed partial class StageRunner
         var layer = new CopyLayer(run.Context, chmod);
         var keys = new List<string> { optionsKey };
         var fetched = new List<UrlSource.Fetched>();
-        var tempDir = Path.Combine(run.Engine.Images.Root, "build-tmp");
+        var tempDir = UrlSource.TempDir(run.Engine.Images.Root);
         try
         {
             foreach (var src in srcs)
@@ -224,14 +224,17 @@ internal sealed partial class StageRunner
         }
         Commit(i, createdBy + " (from " + sourceImage + ")", optionsKey, () =>
         {
-            var tempDir = Path.Combine(run.Engine.Images.Root, "build-tmp");
-            Directory.CreateDirectory(tempDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            var tempDir = UrlSource.TempDir(run.Engine.Images.Root);
             var tars = new List<(string Src, FileStream Tar)>();
             var c = run.Engine.Create(new RunOptions { Image = sourceImage, Cmd = ["copy-source"], Entrypoint = "" });
+            var sources = srcs;
             try
             {
+                sources = ExpandWildcards(i, from, c, srcs);
+                if (sources.Count > 1 && !destIsDir)
+                    throw new BuildException($"{Where(i)}: When using COPY with more than one source file, the destination must be a directory and end with a /");
                 var copy = new ContainerCopy(run.Engine);
-                foreach (var src in srcs)
+                foreach (var src in sources)
                 {
                     var tmp = new FileStream(Path.Combine(tempDir, $"from-{Environment.ProcessId}-{Guid.NewGuid():N}"), new FileStreamOptions
                     {
@@ -263,12 +266,43 @@ internal sealed partial class StageRunner
                     {
                         using var layer = new LayerTar(output, lookup ? view!.IsDirectory : null);
                         foreach (var (src, tar) in tars)
-                            Reroot(tar, src, srcs.Count > 1 || destIsDir, absDest, a.Parents, owner, chmod, exclude, layer);
+                            Reroot(tar, src, sources.Count > 1 || destIsDir, absDest, a.Parents, owner, chmod, exclude, layer);
                     },
                 });
             }
             finally { foreach (var (_, t) in tars) t.Dispose(); }
         });
+    }
+
+    /// <summary>The sources of a COPY --from with a wildcard in their last element (<c>/out/*.so</c>) replaced by what it
+    /// matches in the source image (Go's filepath.Match, names sorted), listed through the image's root descriptor.
+    /// A wildcard in an earlier element is refused as not supported yet; no match is an error, as BuildKit's.</summary>
+    private List<string> ExpandWildcards(Instruction i, string from, Container c, List<string> srcs)
+    {
+        if (!srcs.Any(s => s.Split('/').Any(GoGlob.ContainsWildcards))) return srcs;
+        var result = new List<string>();
+        using var root = ContainerRoot.OpenRootfs(run.Engine, c);
+        var inRoot = new Quai.Fs.InRoot(root.Fd, $"image {from}");
+        foreach (var src in srcs)
+        {
+            var elements = src.Split('/');
+            int wild = Array.FindIndex(elements, GoGlob.ContainsWildcards);
+            if (wild < 0) { result.Add(src); continue; }
+            if (wild != elements.Length - 1)
+                throw new BuildException($"{Where(i)}: COPY --from={from} {src}: a wildcard before the last element of the path is not supported yet");
+            var slash = src.LastIndexOf('/');
+            var prefix = slash < 0 ? "" : src[..(slash + 1)];
+            var fd = inRoot.TryOpen(prefix.Length == 0 ? "." : prefix, Quai.Interop.NativeFs.O_RDONLY | Quai.Interop.NativeFs.O_DIRECTORY);
+            var names = new List<string>();
+            if (fd >= 0)
+                try { names = Quai.Fs.TreeWalk.List(fd); }
+                finally { Quai.Interop.NativeFs.close(fd); }
+            int before = result.Count;
+            foreach (var n in names)
+                if (GoGlob.Match(elements[^1], n)) result.Add(prefix + n);
+            if (result.Count == before) throw new BuildException($"{Where(i)}: COPY --from={from} {src}: no source files were specified");
+        }
+        return result;
     }
 
     /// <summary>One source's tar (its top entry named after the source) written at the destination: a directory's

@@ -65,6 +65,24 @@ public static class UrlSource
         public void Dispose() { try { File.Delete(Path); } catch (IOException) { } }
     }
 
+    private static int _swept;
+
+    /// <summary>The store's directory for a build's temporary files (fetched URLs, COPY --from sources), created 0700;
+    /// the first call of a process removes what builds killed before they could (files named after a dead pid).</summary>
+    public static string TempDir(string storeRoot)
+    {
+        var dir = System.IO.Path.Combine(storeRoot, "build-tmp");
+        Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        if (Interlocked.Exchange(ref _swept, 1) == 0)
+            foreach (var f in Directory.EnumerateFiles(dir))
+            {
+                var parts = System.IO.Path.GetFileName(f).Split('-');
+                if (parts.Length >= 3 && int.TryParse(parts[1], out var pid) && pid != Environment.ProcessId && !Directory.Exists($"/proc/{pid}"))
+                    try { File.Delete(f); } catch (IOException) { }
+            }
+        return dir;
+    }
+
     private static readonly HttpClient Client = new(new SocketsHttpHandler
     {
         AutomaticDecompression = DecompressionMethods.None, // the bytes the server sends are the file (Docker)
@@ -79,7 +97,6 @@ public static class UrlSource
     /// <exception cref="IOException">the request failed or the server answered with an error status.</exception>
     public static Fetched Fetch(string url, string tempDir, (string Algorithm, string Hex)? checksum, string where)
     {
-        Directory.CreateDirectory(tempDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var path = System.IO.Path.Combine(tempDir, $"add-{Environment.ProcessId}-{Guid.NewGuid():N}");
         try
         {
