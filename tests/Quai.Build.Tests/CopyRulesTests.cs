@@ -124,6 +124,52 @@ public sealed class CopyRulesTests
     public void The_parents_pivot_is_what_comes_before_the_last_dot_element(string src, string pivot)
         => Assert.Equal(pivot, StageRunner.ParentsPivot(src));
 
+    private static List<(string Name, TarEntryType Type, int Mode)> Entries(Action<LayerTar> write, Func<string, bool>? existing)
+    {
+        var ms = new MemoryStream();
+        using (var t = new LayerTar(ms, existing)) write(t);
+        ms.Position = 0;
+        var list = new List<(string, TarEntryType, int)>();
+        using var r = new TarReader(ms);
+        while (r.GetNextEntry() is { } e) list.Add((e.Name, e.EntryType, (int)e.Mode));
+        return list;
+    }
+
+    [Fact]
+    public void The_layer_writes_missing_parents_once_and_leaves_the_parent_images_directories_alone()
+    {
+        var file = () => new PaxTarEntry(TarEntryType.RegularFile, "tmp/a/f") { DataStream = new MemoryStream("x"u8.ToArray()) };
+        var onParent = Entries(t =>
+        {
+            t.Write(file());
+            t.Write(new PaxTarEntry(TarEntryType.RegularFile, "tmp/a/g") { DataStream = new MemoryStream() });
+            t.Write(new PaxTarEntry(TarEntryType.Directory, "tmp/") { Mode = (UnixFileMode)0x1c0 }); // the image's /tmp is kept
+        }, d => d == "tmp");
+        Assert.Equal([("tmp/a/", TarEntryType.Directory, 0x1ed), ("tmp/a/f", TarEntryType.RegularFile, 0), ("tmp/a/g", TarEntryType.RegularFile, 0)],
+            onParent.Select(e => (e.Name, e.Type, e.Type == TarEntryType.Directory ? e.Mode : 0)).ToList());
+        // --link: nothing is looked up, every parent is in the layer
+        var linked = Entries(t => { t.Write(file()); t.Write(new PaxTarEntry(TarEntryType.Directory, "tmp/b/") { Mode = (UnixFileMode)0x1c0 }); }, null);
+        Assert.Equal([("tmp/", 0x1ed), ("tmp/a/", 0x1ed), ("tmp/a/f", 0), ("tmp/b/", 0x1c0)],
+            linked.Select(e => (e.Name, e.Type == TarEntryType.Directory ? e.Mode : 0)).ToList());
+    }
+
+    [Fact]
+    public void The_layer_names_nothing_after_the_writing_process_so_the_same_entries_give_the_same_digest_in_any_build()
+    {
+        byte[] Once()
+        {
+            var ms = new MemoryStream();
+            using (var t = new LayerTar(ms, null))
+                t.Write(new PaxTarEntry(TarEntryType.RegularFile, "a/" + new string('n', 150)) { DataStream = new MemoryStream("x"u8.ToArray()), ModificationTime = DateTimeOffset.UnixEpoch });
+            return ms.ToArray();
+        }
+        var bytes = Once();
+        Assert.Equal(bytes, Once());
+        var text = System.Text.Encoding.ASCII.GetString(bytes);
+        Assert.DoesNotContain("PaxHeaders", text);
+        Assert.DoesNotContain(Environment.ProcessId.ToString(), text);
+    }
+
     [Fact]
     public void Chown_resolves_names_as_BuildKit_does()
     {

@@ -63,8 +63,9 @@ internal sealed class LayerTar(Stream output, Func<string, bool>? existingDir) :
         _names.Add(name);
         var g = new GnuTarEntry(entry.EntryType, entry.Name)
         {
-            Mode = entry.Mode, Uid = entry.Uid, Gid = entry.Gid, ModificationTime = entry.ModificationTime, DataStream = entry.DataStream,
+            Mode = entry.Mode, Uid = entry.Uid, Gid = entry.Gid, ModificationTime = entry.ModificationTime,
         };
+        if (entry.DataStream is { } data) g.DataStream = data;
         if (entry.EntryType is TarEntryType.SymbolicLink or TarEntryType.HardLink) g.LinkName = entry.LinkName;
         if (entry.EntryType is TarEntryType.CharacterDevice or TarEntryType.BlockDevice) { g.DeviceMajor = entry.DeviceMajor; g.DeviceMinor = entry.DeviceMinor; }
         _w.WriteEntry(g);
