@@ -96,13 +96,8 @@ internal sealed partial class StageRunner(BuildRun run, Stage stage, string from
         switch (i)
         {
             case RunInstruction r: RunStep(r); return;
-            case CopyInstruction c: CopyStep(c, c.Sources, c.Destination, c.From, c.Chown, c.Chmod, c.Heredocs, "COPY"); return;
-            case AddInstruction a:
-                foreach (var src in a.Sources)
-                    if (src.Contains("://", StringComparison.Ordinal) || src.StartsWith("git@", StringComparison.Ordinal))
-                        throw new BuildException($"{Where(a)}: ADD {src}: fetching URLs is not supported yet; download the file into the context and COPY it");
-                CopyStep(a, a.Sources, a.Destination, null, a.Chown, a.Chmod, a.Heredocs, "ADD");
-                return;
+            case CopyInstruction c: CopyStep(c); return;
+            case AddInstruction a: AddStep(a); return;
             case ArgInstruction arg:
                 foreach (var d in arg.Args)
                 {
