@@ -21,9 +21,9 @@ internal sealed partial class StageRunner
         var owner = Owner(chown is null ? null : Expand(chown), i);
         UnixFileMode? mode = chmod is null ? null : (UnixFileMode)Convert.ToUInt32(Expand(chmod), 8);
         var srcs = sources.Select(Expand).ToList();
-        if (srcs.Count > 1 && !destIsDir)
+        if (srcs.Count + heredocs.Count > 1 && !destIsDir)
             throw new BuildException($"{Where(i)}: When using {keyword} with more than one source file, the destination must be a directory and end with a /");
-        var createdBy = $"{keyword} {(from is null ? "" : $"--from={from} ")}{string.Join(' ', srcs)} {destText}";
+        var createdBy = $"{keyword} {(from is null ? "" : $"--from={from} ")}{string.Join(' ', srcs.Concat(heredocs.Select(h => "<<" + h.Name)))} {destText}";
         if (from is not null) { CopyFrom(i, Expand(from), srcs, absDest, destIsDir, owner, mode, createdBy); return; }
 
         var layer = new CopyLayer(run.Context, owner, mode);
@@ -49,6 +49,7 @@ internal sealed partial class StageRunner
                 else layer.Add(m.Entry, destIsDir || matches.Count > 1 ? absDest.TrimEnd('/') + "/" + Path.GetFileName(m.Name) : absDest);
             }
         }
+        AddHeredocFiles(layer, keys, heredocs, absDest, destIsDir);
         Commit(i, createdBy, string.Join('\0', keys), () => Derive(new DeriveOptions
         {
             Parent = _image, Platform = _platform, Config = _config, CreatedBy = createdBy, WriteLayer = layer.Write,
@@ -93,7 +94,7 @@ internal sealed partial class StageRunner
         }
         Commit(i, createdBy + " (from " + sourceImage + ")", $"{owner}|{mode}", () =>
         {
-            var c = run.Engine.Create(new RunOptions { Image = sourceImage, Cmd = ["copy-source"], Entrypoint = "" });
+            var c = run.Engine.Create(StepOptions(new RunOptions { Image = sourceImage, Cmd = ["copy-source"], Entrypoint = "" }));
             try
             {
                 var tars = new List<(string Src, MemoryStream Tar)>();
