@@ -253,6 +253,24 @@ public sealed class BuildInstructionTests(QuaiHost q) : IClassFixture<QuaiHost>,
     }
 
     [Fact]
+    public void What_a_run_writes_under_a_volume_stays_in_the_image_as_with_buildkit()
+    {
+        var tag = b.Tag("vol");
+        b.Write("Dockerfile", """
+            FROM bb AS base
+            VOLUME /data
+            RUN echo kept > /data/f
+
+            FROM bb
+            COPY --from=base /data/f /from-volume
+            CMD ["cat", "/from-volume"]
+            """);
+        b.Ok("-t", tag);
+        Assert.Equal("kept", q.Ok("run", "--rm", tag));
+        Assert.Empty(BuildDir.Lines(q.Ok("volume", "ls", "-q"))); // no step made an anonymous volume
+    }
+
+    [Fact]
     public void History_has_one_entry_per_instruction_with_layers_only_for_run_and_copy()
     {
         var tag = b.Tag("hist");
