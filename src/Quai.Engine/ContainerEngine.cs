@@ -266,7 +266,7 @@ public sealed partial class ContainerEngine : IDisposable
                         Mode = m.Mode, RW = mode.Length > 0 ? mode == "rw" : m.RW, Propagation = m.Propagation, Anonymous = false,
                     });
         }
-        foreach (var dest in ic.Volumes?.Keys.ToList() ?? [])
+        foreach (var dest in o.NoImageVolumes ? [] : ic.Volumes?.Keys.ToList() ?? [])
             if (!list.Any(m => m.Destination == dest)) list.Add(Anonymous(dest));
         return list;
     }

@@ -19,6 +19,8 @@ public sealed class DeriveOptions
     /// <c>empty_layer</c>, the layers stay the parent's).</summary>
     public Action<Stream>? WriteLayer { get; set; }
     public Compression Compression { get; set; } = Compression.Gzip;
+    /// <summary>The image's author (MAINTAINER); null keeps the parent's.</summary>
+    public string? Author { get; set; }
 }
 
 public sealed partial class ImageStore
@@ -45,6 +47,7 @@ public sealed partial class ImageStore
         var now = DateTimeOffset.UtcNow;
         config.Created = now;
         config.Config = options.Config;
+        if (options.Author is not null) config.Author = options.Author;
         var entry = new HistoryEntry { Created = now, CreatedBy = options.CreatedBy, Comment = options.Comment };
         if (options.WriteLayer is { } write)
         {

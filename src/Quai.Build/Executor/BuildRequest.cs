@@ -10,6 +10,8 @@ public sealed class BuildRequest
     public string DockerfileName { get; init; } = "Dockerfile";
     /// <summary>The Dockerfile's path relative to the context, when it is inside it (hidden from COPY as Docker does).</summary>
     public string? DockerfileInContext { get; init; } = "Dockerfile";
+    /// <summary>The Dockerfile's own ignore file (<c>NAME.dockerignore</c> next to it), which replaces the context's .dockerignore.</summary>
+    public string? DockerignoreText { get; init; }
     public IReadOnlyList<string> Tags { get; init; } = [];
     public IReadOnlyDictionary<string, string> BuildArgs { get; init; } = new Dictionary<string, string>();
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();

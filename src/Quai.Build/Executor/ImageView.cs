@@ -32,7 +32,7 @@ internal sealed class ImageView : IDisposable
 
     public static ImageView Open(ContainerEngine engine, string image)
     {
-        var c = engine.Create(new RunOptions { Image = image, Cmd = ["copy-destination"], Entrypoint = "" });
+        var c = engine.Create(StepContainerSweep.Mark(new RunOptions { Image = image, Cmd = ["copy-destination"], Entrypoint = "" }));
         try { return new ImageView(engine, c, ContainerRoot.OpenRootfs(engine, c)); }
         catch
         {

@@ -40,7 +40,7 @@ internal sealed partial class StageRunner
         try { exclude = DockerIgnore.Parse(string.Join('\n', excludes), "--exclude"); }
         catch (DockerIgnoreException e) { throw new BuildException($"{Where(i)}: {keyword} --exclude: {e.Message}"); }
         var srcs = a.Sources.Select(Expand).ToList();
-        if (srcs.Count > 1 && !destIsDir)
+        if (srcs.Count + a.Heredocs.Count > 1 && !destIsDir)
             throw new BuildException($"{Where(i)}: When using {keyword} with more than one source file, the destination must be a directory and end with a /");
         if (a.KeepGitDir is not null || srcs.Any(UrlSource.IsGit))
             throw new BuildException($"{Where(i)}: ADD {srcs.FirstOrDefault(UrlSource.IsGit) ?? "--keep-git-dir"}: git sources are not supported yet; clone the repository into the context and COPY it");
@@ -53,7 +53,7 @@ internal sealed partial class StageRunner
             catch (FormatException e) { throw new BuildException($"{Where(i)}: ADD --checksum: {e.Message}"); }
         }
         var flags = $"{(a.Link ? "--link " : "")}{(a.Parents ? "--parents " : "")}{string.Concat(excludes.Select(x => $"--exclude={x} "))}";
-        var createdBy = $"{keyword} {flags}{(a.From is null ? "" : $"--from={a.From} ")}{string.Join(' ', srcs)} {destText}";
+        var createdBy = $"{keyword} {flags}{(a.From is null ? "" : $"--from={a.From} ")}{string.Join(' ', srcs.Concat(a.Heredocs.Select(h => "<<" + h.Name)))} {destText}";
         var optionsKey = $"{chownText}|{chmodText}|{a.Link}|{a.Parents}|{a.Unpack}|{string.Join('\0', excludes)}";
         if (a.From is not null)
         {
@@ -69,12 +69,6 @@ internal sealed partial class StageRunner
         {
             foreach (var src in srcs)
             {
-                if (src.StartsWith("<<", StringComparison.Ordinal) && a.Heredocs.FirstOrDefault(h => h.Name == src.TrimStart('<', '-').Trim('"', '\'')) is { } doc)
-                {
-                    layer.AddContent(Encoding.UTF8.GetBytes(doc.Content), absDest, doc.Name, destIsDir ? Placement.Into : Placement.IntoIfDirectory);
-                    keys.Add("heredoc:" + doc.Content);
-                    continue;
-                }
                 if (keyword == "ADD" && UrlSource.IsHttp(src))
                 {
                     var placement = destIsDir ? Placement.Into : Placement.IntoIfDirectory;
@@ -97,6 +91,7 @@ internal sealed partial class StageRunner
                 }
                 AddContextSource(i, keyword, src, absDest, destIsDir, a, exclude, layer, keys);
             }
+            AddHeredocFiles(layer, keys, a.Heredocs, absDest, destIsDir);
             Commit(i, createdBy, string.Join('\0', keys), () =>
             {
                 var lookup = !a.Link && _image is not null; // --link: the layer never looks at the parent
@@ -226,7 +221,7 @@ internal sealed partial class StageRunner
         {
             var tempDir = UrlSource.TempDir(run.Engine.Images.Root);
             var tars = new List<(string Src, FileStream Tar)>();
-            var c = run.Engine.Create(new RunOptions { Image = sourceImage, Cmd = ["copy-source"], Entrypoint = "" });
+            var c = run.Engine.Create(StepOptions(new RunOptions { Image = sourceImage, Cmd = ["copy-source"], Entrypoint = "" }));
             var sources = srcs;
             try
             {

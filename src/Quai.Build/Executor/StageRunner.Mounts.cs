@@ -235,12 +235,13 @@ internal sealed partial class StageRunner
     {
         Directory.CreateDirectory(dir, PrivateStore.DirMode);
         var name = entry.Type == ContextEntryType.Directory ? "/dir" : "/file";
-        var layer = new CopyLayer(run.Context, null, null);
-        layer.Add(entry, name);
+        var layer = new CopyLayer(run.Context, null);
+        if (entry.Type == ContextEntryType.Directory) layer.AddTree(entry, name, _ => false);
+        else layer.AddFile(entry, name, Path.GetFileName(entry.Path), Placement.At);
         var tar = dir + ".tar";
         try
         {
-            using (var f = new FileStream(tar, PrivateStore.NewFile(FileMode.CreateNew))) layer.Write(f);
+            using (var f = new FileStream(tar, PrivateStore.NewFile(FileMode.CreateNew))) layer.Write(f, null);
             using (var f = File.OpenRead(tar)) TarExtractor.Extract(f, dir, new ExtractOptions { What = "build context entry", SkipDevices = true });
         }
         finally { File.Delete(tar); }
@@ -253,7 +254,7 @@ internal sealed partial class StageRunner
     {
         Directory.CreateDirectory(dir, PrivateStore.DirMode);
         var dest = Path.Combine(dir, "src");
-        var c = run.Engine.Create(new RunOptions { Image = image, Cmd = ["mount-source"], Entrypoint = "" });
+        var c = run.Engine.Create(StepContainerSweep.Mark(new RunOptions { Image = image, Cmd = ["mount-source"], Entrypoint = "" }));
         try
         {
             new ContainerCopy(run.Engine).CopyOut(c, source.StartsWith('/') ? source : "/" + source, dest, new ContainerCopy.Options(Archive: true, FollowLink: true));

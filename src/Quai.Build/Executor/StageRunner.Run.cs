@@ -19,10 +19,16 @@ internal sealed partial class StageRunner
         var text = string.Join(' ', r.Command).Trim();
         if (r.Heredocs.Count > 0)
         {
-            // RUN <<EOF … EOF: the heredoc is the script the shell runs
-            if (!r.IsShellForm || r.Heredocs.Count != 1 || !text.StartsWith("<<", StringComparison.Ordinal) || text.Contains(' '))
-                throw new BuildException($"{Where(r)}: RUN with a heredoc given to a command is not supported yet; put the script in the heredoc alone");
-            cmd = [.. Shell(), r.Heredocs[0].Content];
+            // BuildKit's three cases: the line is the heredoc alone (`RUN <<EOF`): its body is the script the
+            // shell runs, or, starting with #!, a file run by its interpreter; else (`RUN cat <<EOF > /f`,
+            // several heredocs) the line and the bodies, each with its terminator, go whole to the shell,
+            // which expands them or not (a quoted delimiter) as it does for any heredoc
+            if (!r.IsShellForm) throw new BuildException($"{Where(r)}: parsing produced an invalid run command: {Json(r.Command)}");
+            if (HeredocParser.TryParse(text) is not null)
+                cmd = r.Heredocs[0].Content.StartsWith("#!", StringComparison.Ordinal)
+                    ? [.. Shell(), HeredocScript(r.Heredocs[0])]
+                    : [.. Shell(), r.Heredocs[0].Content];
+            else cmd = [.. Shell(), text + string.Concat(r.Heredocs.Select(h => "\n" + h.Content + h.Name))];
         }
         else cmd = r.IsShellForm ? [.. Shell(), text] : [.. r.Command];
         // build arguments reach RUN as environment variables (an ENV of the same name wins), not the image
@@ -72,6 +78,7 @@ internal sealed partial class StageRunner
         if (q.ExtraHosts.Count > 0) o.HostConfig.ExtraHosts = q.ExtraHosts.Select(h => h.EndsWith(":host-gateway", StringComparison.Ordinal) ? h[..^"host-gateway".Length] + "127.0.0.1" : h).ToList();
         if (q.ShmSize > 0) o.HostConfig.ShmSize = q.ShmSize;
         if (q.Ulimits.Count > 0) o.HostConfig.Ulimits = [.. q.Ulimits];
+        StepOptions(o);
         var c = engine.Create(o);
         try
         {

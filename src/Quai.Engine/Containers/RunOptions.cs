@@ -37,4 +37,6 @@ public sealed class RunOptions
     public HealthConfig? Healthcheck { get; set; }
     public bool NoHealthcheck { get; set; }
     public HostConfig HostConfig { get; set; } = new();
+    /// <summary>The image's VOLUMEs get no anonymous volume (a build step writes them into its layer, as BuildKit does).</summary>
+    public bool NoImageVolumes { get; set; }
 }

@@ -50,7 +50,7 @@ public static class BuildCommand
             try { run = ParseRunFlags(p.GetValue(secrets), p.GetValue(ssh), p.GetValue(network), p.GetValue(addHost), p.GetValue(shmSize), p.GetValue(ulimit)); }
             catch (FormatException e) { return cli.Fail(e.Message, 1); }
             string text, dockerfileName;
-            string? inContext;
+            string? inContext, ignoreText = null;
             string dir;
             if (ctx == "-")
             {
@@ -69,11 +69,13 @@ public static class BuildCommand
                     : throw new BuildException($"failed to read dockerfile: open {df}: no such file or directory");
                 dockerfileName = df is null ? "Dockerfile" : Path.GetFileName(df);
                 inContext = df is not null && df.StartsWith(dir + "/", StringComparison.Ordinal) ? df[(dir.Length + 1)..] : null;
+                // Docker: NAME.dockerignore next to the Dockerfile replaces the context's .dockerignore
+                if (df is not null && File.Exists(df + ".dockerignore")) ignoreText = File.ReadAllText(df + ".dockerignore");
             }
             var q = p.GetValue(quiet) || p.GetValue(progress) == "quiet";
             var request = new BuildRequest
             {
-                ContextDir = dir, DockerfileText = text, DockerfileName = dockerfileName, DockerfileInContext = inContext,
+                ContextDir = dir, DockerfileText = text, DockerfileName = dockerfileName, DockerfileInContext = inContext, DockerignoreText = ignoreText,
                 Tags = p.GetValue(tags) ?? [], BuildArgs = Pairs(p.GetValue(buildArgs), fromEnv: true), Labels = Pairs(p.GetValue(labels), fromEnv: false),
                 Target = p.GetValue(target), NoCache = p.GetValue(noCache), Progress = q ? TextWriter.Null : cli.Err,
                 Secrets = run.Secrets, Ssh = run.Ssh, Network = run.Network, ExtraHosts = run.Hosts, ShmSize = run.Shm, Ulimits = run.Ulimits,
