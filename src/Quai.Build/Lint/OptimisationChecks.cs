@@ -111,9 +111,11 @@ internal static partial class OptimisationChecks
 
             if (final)
             {
-                var removed = commands.Where(w => w.Count > 1 && w.Any(x => x is "del" or "purge" or "remove" or "autoremove" or "erase")).SelectMany(w => w).ToHashSet();
-                var tools = installs.Where(i => i.Manager != "pip").SelectMany(i => i.Packages).Select(p => p.Split('=', '~')[0])
-                    .Where(p => BuildTools.Contains(p) && !removed.Contains(p)).Distinct().ToList();
+                // removed again in the same RUN (apk del .build-deps, apt-get purge …): the layer keeps nothing
+                bool removes = commands.Any(w => w.Count > 1 && Path.GetFileName(w[0]) is "apk" or "apt-get" or "apt" or "dnf" or "yum" or "microdnf"
+                    && w[1] is "del" or "purge" or "remove" or "autoremove" or "erase");
+                var tools = removes ? [] : installs.Where(i => i.Manager != "pip").SelectMany(i => i.Packages).Select(p => p.Split('=', '~')[0])
+                    .Where(BuildTools.Contains).Distinct().ToList();
                 if (tools.Count > 0)
                 {
                     string how = c.Dockerfile.Stages.Count == 1 ? "a multi-stage build would leave them out" : "install them in a build stage and COPY --from it only the result";

@@ -97,7 +97,7 @@ public sealed class LintRuleTests
         { "UnpinnedPackageVersions", "FROM debian:12\nRUN apt-get install -y curl=7.88.1-10 ./local.deb\nRUN apk add --no-cache --virtual .build-deps curl=8.5.0-r0 git~2.45\nRUN pip install --no-cache-dir -r requirements.txt flask~=3.0 . \nRUN pip install \"$PACKAGE\"\n" },
         { "CopyContextBeforeDependencies", "FROM node:22-alpine\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN npm ci\nCOPY . .\nRUN npm run build\n" },
         { "BuildToolsInFinalStage", "FROM debian:12 AS build\nRUN apt-get install -y gcc make\nFROM debian:12\nCOPY --from=build /out /out\n" },
-        { "BuildToolsInFinalStage", "FROM alpine:3.20\nRUN apk add --no-cache --virtual .build-deps gcc make && make && apk del .build-deps gcc make\n" },
+        { "BuildToolsInFinalStage", "FROM alpine:3.20\nRUN apk add --no-cache --virtual .build-deps gcc make && make && apk del .build-deps\n" },
         { "NoUser", "FROM alpine:3.20 AS base\nUSER 1000:1000\nFROM base\nRUN echo inherits the user\n" },
         { "SecretValueInArgOrEnv", "FROM alpine:3.20\nENV URL=https://example.com/path HOME_URL=postgres://db:5432/app REF=$PASSWORD\n" },
     };
