@@ -16,8 +16,7 @@ internal static partial class BuildKitChecks
         Casing(c);
         StageNames(c);
         EmptyContinuations(c);
-        foreach (var stage in c.Dockerfile.Stages) PerStage(c, stage);
-        foreach (var arg in c.Dockerfile.GlobalArgs) Secrets(c, arg);
+        foreach (var stage in c.Dockerfile.Stages) PerStage(c, stage); // BuildKit checks no secret names in global ARGs
     }
 
     /// <summary>ConsistentInstructionCasing over FROMs and stage instructions (not global ARGs, as BuildKit).</summary>
@@ -94,7 +93,8 @@ internal static partial class BuildKitChecks
 
         var chain = c.Chain(stage).ToList();
         bool shellSet = c.RootImage(stage)?.HasShell == true || chain.Take(chain.Count - 1).Any(s => s.Instructions.Any(i => i is ShellInstruction));
-        bool absoluteWorkdir = chain.Take(chain.Count - 1).Any(s => s.Instructions.OfType<WorkdirInstruction>().Any(w => IsAbsolute(w.Path)));
+        // as BuildKit: only the first WORKDIR the build sets is checked (fixing it fixes the later ones)
+        bool workdirSet = chain.Take(chain.Count - 1).Any(s => s.Instructions.OfType<WorkdirInstruction>().Any());
         var once = new Dictionary<string, Instruction>();
         foreach (var instruction in stage.Instructions)
         {
@@ -112,9 +112,9 @@ internal static partial class BuildKitChecks
                     c.Report(LintRules.MaintainerDeprecated, "Maintainer instruction is deprecated in favor of using label", instruction);
                     break;
                 case WorkdirInstruction w:
-                    if (IsAbsolute(w.Path)) absoluteWorkdir = true;
-                    else if (!absoluteWorkdir && !w.Path.StartsWith('$'))
+                    if (!workdirSet && !IsAbsolute(w.Path) && !w.Path.StartsWith('$'))
                         c.Report(LintRules.WorkdirRelativePath, $"Relative workdir {GoText.Quote(w.Path)} can have unexpected results if the base image changes", instruction);
+                    workdirSet = true;
                     break;
                 case EnvInstruction e when e.Variables.Any(v => v.LegacySyntax):
                     c.Report(LintRules.LegacyKeyValueFormat, $"\"{written} key=value\" should be used instead of legacy \"{written} key value\" format", instruction);
@@ -218,9 +218,8 @@ internal static partial class BuildKitChecks
             EnvInstruction e => e.Variables.Select(v => v.Key),
             _ => [],
         };
-        string written = LintContext.Written(instruction);
         foreach (var name in names)
             if (SecretName().IsMatch(name) && !PublicName().IsMatch(name))
-                c.Report(LintRules.SecretsUsedInArgOrEnv, $"Do not use ARG or ENV instructions for sensitive data ({written} {GoText.Quote(name)})", instruction);
+                c.Report(LintRules.SecretsUsedInArgOrEnv, $"Do not use ARG or ENV instructions for sensitive data ({instruction.Keyword} {GoText.Quote(name)})", instruction);
     }
 }

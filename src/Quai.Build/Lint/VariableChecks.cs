@@ -32,7 +32,7 @@ internal static class VariableChecks
     {
         var from = stage.From;
         var refs = References(from.Image, c.Escape).Concat(from.Platform is { } p ? References(p, c.Escape) : []).ToList();
-        foreach (var name in refs.Where(r => !r.Guarded).Select(r => r.Name).Distinct())
+        foreach (var name in refs.Select(r => r.Name).Distinct())
         {
             if (globalNames.Contains(name) || LintContext.PlatformArgs.ContainsKey(name)) continue;
             c.Report(LintRules.UndefinedArgInFrom, Suggestion.Wrap($"FROM argument '{name}' is not declared", name, globalNames, caseSensitive: true), from);
@@ -74,7 +74,7 @@ internal static class VariableChecks
 
     private static void Undefined(LintContext c, Instruction at, IEnumerable<VariableReference> refs, IReadOnlySet<string> defined, IReadOnlyList<string> options)
     {
-        foreach (var name in refs.Where(r => !r.Guarded).Select(r => r.Name).Distinct())
+        foreach (var name in refs.Select(r => r.Name).Distinct())
         {
             if (defined.Contains(name) || LintContext.PlatformArgs.ContainsKey(name)) continue;
             string message = $"Usage of undefined variable '${name}'";
@@ -99,7 +99,11 @@ internal static class VariableChecks
         _ => [],
     };
 
-    /// <summary>A <c>$name</c> or <c>${name…}</c> in a word; Guarded for <c>${name-x}</c>, <c>${name:-x}</c>, <c>${name+x}</c>, <c>${name:+x}</c> (they handle an unset name).</summary>
+    /// <summary>
+    /// A <c>$name</c> or <c>${name…}</c> in a word; Guarded for <c>${name-x}</c>, <c>${name:-x}</c>,
+    /// <c>${name+x}</c>, <c>${name:+x}</c>. BuildKit's lexer looks every one up, so an unset guarded
+    /// name is reported too.
+    /// </summary>
     internal readonly record struct VariableReference(string Name, bool Guarded);
 
     /// <summary>The variables a word references, outside single quotes and not escaped.</summary>
