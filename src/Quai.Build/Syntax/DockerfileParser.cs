@@ -11,7 +11,13 @@ public static class DockerfileParser
     /// Parses <paramref name="text"/>; throws <see cref="DockerfileParseException"/> naming
     /// <paramref name="fileName"/> and the line.
     /// </summary>
-    public static Dockerfile Parse(string text, string fileName = "Dockerfile")
+    public static Dockerfile Parse(string text, string fileName = "Dockerfile") => Parse(text, fileName, allowDuplicateStageNames: false);
+
+    /// <summary>
+    /// Parse, optionally leaving two stages with one name in (the linter's reading: BuildKit only
+    /// warns about them, with its DuplicateStageName check).
+    /// </summary>
+    internal static Dockerfile Parse(string text, string fileName, bool allowDuplicateStageNames)
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(fileName);
@@ -35,7 +41,7 @@ public static class DockerfileParser
                     globalArgs.Add(arg);
                     break;
                 case FromInstruction from:
-                    if (from.StageName is { } name && stages.Exists(s => s.From.StageName == name))
+                    if (!allowDuplicateStageNames && from.StageName is { } name && stages.Exists(s => s.From.StageName == name))
                         throw new DockerfileParseException(fileName, node.StartLine, $"Duplicate stage name {GoText.Quote(name)}, stage names should be unique");
                     stages.Add((from, []));
                     break;

@@ -42,7 +42,8 @@ public static class BuildCommand
         var shmSize = new Option<string?>("--shm-size") { Description = "Shared memory size for build containers" };
         var ulimit = new Option<string[]>("--ulimit") { Description = "Ulimit options" };
         var context = new Argument<string>("PATH");
-        var cmd = new Command(name, "Build an image from a Dockerfile") { tags, file, buildArgs, labels, target, noCache, quiet, iidfile, progress, secrets, ssh, network, addHost, shmSize, ulimit, context };
+        var check = new Option<bool>("--check") { Description = "Shorthand for \"--call=check\": run the build checks, do not build" };
+        var cmd = new Command(name, "Build an image from a Dockerfile") { tags, file, buildArgs, labels, target, noCache, quiet, iidfile, progress, secrets, ssh, network, addHost, shmSize, ulimit, context, check };
         cmd.SetAction(p => EngineCli.Run(cli, p, engine =>
         {
             var ctx = p.GetValue(context)!;
@@ -71,6 +72,11 @@ public static class BuildCommand
                 inContext = df is not null && df.StartsWith(dir + "/", StringComparison.Ordinal) ? df[(dir.Length + 1)..] : null;
                 // Docker: NAME.dockerignore next to the Dockerfile replaces the context's .dockerignore
                 if (df is not null && File.Exists(df + ".dockerignore")) ignoreText = File.ReadAllText(df + ".dockerignore");
+            }
+            if (p.GetValue(check))
+            {
+                try { return Check(cli, engine, text, dockerfileName, ctx == "-" ? null : dir, inContext, Pairs(p.GetValue(buildArgs), fromEnv: true), p.GetValue(target)); }
+                finally { if (ctx == "-") Directory.Delete(dir, true); }
             }
             var q = p.GetValue(quiet) || p.GetValue(progress) == "quiet";
             var request = new BuildRequest
@@ -160,5 +166,50 @@ public static class BuildCommand
             else if (Environment.GetEnvironmentVariable(item) is { } v) d[item] = v;
         }
         return d;
+    }
+
+    /// <summary><c>build --check</c>: the build checks on the Dockerfile and context, nothing built. Warnings to
+    /// stdout as buildx prints them; exit 1 when any is found (buildx's status), with <c>error=true</c> also
+    /// BuildKit's error on stderr.</summary>
+    private static int Check(CliContext cli, Quai.Engine.ContainerEngine engine, string text, string dockerfileName, string? dir, string? inContext,
+        Dictionary<string, string> buildArgs, string? target)
+    {
+        try
+        {
+            using var context = dir is null ? null : Quai.Build.Context.BuildContext.Open(dir, inContext);
+            var report = Quai.Build.Lint.DockerfileLinter.Check(new Quai.Build.Lint.LintRequest
+            {
+                DockerfileText = text, DockerfileName = dockerfileName, BuildArgs = buildArgs, Target = target, Context = context,
+                BaseImage = reference =>
+                {
+                    try
+                    {
+                        var config = engine.Images.Resolve(reference).Config.Config;
+                        if (config is null) return new Quai.Build.Lint.BaseImageFacts([], null, false);
+                        var env = (config.Env ?? []).Select(e => e.Split('=', 2)[0]).ToList();
+                        return new Quai.Build.Lint.BaseImageFacts(env, config.User, config.Shell is { Count: > 0 });
+                    }
+                    catch (Exception) { return null; } // not a local image: what it defines is unknown
+                },
+            });
+            Quai.Build.Lint.LintPrinter.PrintWarnings(report, cli.Out);
+            cli.Out.Flush();
+            if (report.Error is not null)
+            {
+                if (report.Findings.Count > 0) cli.Out.WriteLine();
+                Quai.Build.Lint.LintPrinter.PrintError(report, cli.Err);
+            }
+            return report.ExitCode;
+        }
+        catch (Quai.Build.Syntax.DockerfileParseException e)
+        {
+            cli.Err.WriteLine($"ERROR: failed to solve: {e.Message}");
+            return 1;
+        }
+        catch (Quai.Build.Context.DockerIgnoreException e)
+        {
+            cli.Err.WriteLine($"ERROR: failed to solve: {e.Message}");
+            return 1;
+        }
     }
 }
