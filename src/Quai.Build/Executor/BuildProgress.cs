@@ -51,7 +51,7 @@ public abstract class BuildProgress : IDisposable
         return (mode ?? "auto") switch
         {
             "quiet" => Null,
-            "plain" or "rawjson" => Plain(output),
+            "plain" => Plain(output),
             "tty" or "auto" when isTerminal && !dumb => new TtyProgress(output, width, height),
             "tty" or "auto" => Plain(output),
             _ => throw new ArgumentException($"invalid progress mode \"{mode}\": expected auto, plain, tty or quiet"),
