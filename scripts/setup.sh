@@ -13,6 +13,7 @@ packages=(
   containernetworking-plugins               # podman's network backend
   hyperfine                                 # benchmarks
   tini                                      # `quai run --init` (tini-static as /sbin/docker-init)
+  bzip2 xz-utils zstd                       # ADD archive tests (compressing the fixtures)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -134,6 +134,8 @@ public sealed partial class ContainerEngine : IDisposable
             File.WriteAllText(c.HostnamePath, hostname + "\n");
             File.WriteAllText(c.HostsPath, hc.NetworkMode == "host" && File.Exists("/etc/hosts") ? File.ReadAllText("/etc/hosts")
                 : $"127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n");
+            if (hc.ExtraHosts is { Count: > 0 } extra)
+                File.AppendAllText(c.HostsPath, string.Concat(extra.Select(e => e.IndexOf(':') is var i and > 0 ? $"{e[(i + 1)..]}\t{e[..i]}\n" : throw new EngineUsageException($"invalid argument \"{e}\" for \"--add-host\" flag: bad format"))));
             File.WriteAllText(c.ResolvConfPath, File.Exists("/etc/resolv.conf") ? File.ReadAllText("/etc/resolv.conf") : "");
             c.Mounts = ResolveMounts(o, ic);
             FaultPoint.Hit("engine.create.named");
@@ -241,6 +243,12 @@ public sealed partial class ContainerEngine : IDisposable
             var opts = i < 0 ? [] : TmpfsOptions.Parse(spec[(i + 1)..]);
             Add(new MountPoint { Type = "tmpfs", Destination = dest, Mode = string.Join(',', opts), RW = !opts.Contains("ro") });
         }
+        foreach (var m in o.ResolvedMounts)
+        {
+            if (m.Type == "bind" && !Path.Exists(m.Source)) throw new EngineUsageException($"invalid mount config for type \"bind\": bind source path does not exist: {m.Source}");
+            if (m.Type == "tmpfs") { TmpfsOptions.CheckDestination(m.Destination); TmpfsOptions.Parse(m.Mode); }
+            Add(m);
+        }
         foreach (var spec in o.VolumesFrom)
         {
             // Docker: the other container's volumes and binds, at the same places, with its mode
@@ -258,7 +266,7 @@ public sealed partial class ContainerEngine : IDisposable
                         Mode = m.Mode, RW = mode.Length > 0 ? mode == "rw" : m.RW, Propagation = m.Propagation, Anonymous = false,
                     });
         }
-        foreach (var dest in ic.Volumes?.Keys.ToList() ?? [])
+        foreach (var dest in o.NoImageVolumes ? [] : ic.Volumes?.Keys.ToList() ?? [])
             if (!list.Any(m => m.Destination == dest)) list.Add(Anonymous(dest));
         return list;
     }

@@ -22,6 +22,8 @@ public sealed class DeriveOptions
     /// <summary>The image is a build step (the default): <c>images</c> hides it untagged until
     /// <see cref="ImageStore.MarkBuildResult"/> says it is a build's result.</summary>
     public bool BuildStep { get; set; } = true;
+    /// <summary>The image's author (MAINTAINER); null keeps the parent's.</summary>
+    public string? Author { get; set; }
 }
 
 public sealed partial class ImageStore
@@ -48,6 +50,7 @@ public sealed partial class ImageStore
         var now = DateTimeOffset.UtcNow;
         config.Created = now;
         config.Config = options.Config;
+        if (options.Author is not null) config.Author = options.Author;
         var entry = new HistoryEntry { Created = now, CreatedBy = options.CreatedBy, Comment = options.Comment };
         if (options.WriteLayer is { } write)
         {

@@ -45,7 +45,7 @@ public sealed class BuildContext : IDisposable
     /// contents), the root not included.</summary>
     public IReadOnlyList<ContextEntry> Entries => _entries;
 
-    private BuildContext(SafeFd root, string hostPath, string? dockerfile)
+    private BuildContext(SafeFd root, string hostPath, string? dockerfile, string? ignoreText = null)
     {
         _root = root;
         HostPath = hostPath;
@@ -54,8 +54,9 @@ public sealed class BuildContext : IDisposable
         var st = NativeFs.FstatAt(root.Fd, "", NativeFs.AT_EMPTY_PATH, _where);
         Root = ContextWalk.FromStat("", root.Fd, st, _where)!;
 
-        var text = _inRoot.TryReadFile(".dockerignore", MaxDockerignoreBytes, followFinal: true);
-        Ignore = text is null ? DockerIgnore.Empty : DockerIgnore.Parse(System.Text.Encoding.UTF8.GetString(text));
+        var text = ignoreText is not null ? null : _inRoot.TryReadFile(".dockerignore", MaxDockerignoreBytes, followFinal: true);
+        Ignore = ignoreText is not null ? DockerIgnore.Parse(ignoreText)
+            : text is null ? DockerIgnore.Empty : DockerIgnore.Parse(System.Text.Encoding.UTF8.GetString(text));
 
         // As the docker CLI does: the .dockerignore and the Dockerfile are sent even when excluded (an
         // exception is added for each), and the daemon takes them out of what COPY sees.
@@ -77,7 +78,9 @@ public sealed class BuildContext : IDisposable
     /// <exception cref="DirectoryNotFoundException">the path does not exist.</exception>
     /// <exception cref="IOException">it is not a directory, or cannot be read.</exception>
     /// <exception cref="DockerIgnoreException">its .dockerignore is one Docker would refuse.</exception>
-    public static BuildContext Open(string hostPath, string? dockerfile = "Dockerfile")
+    /// <param name="ignoreText">the Dockerfile's own ignore file (<c>NAME.dockerignore</c> next to it), used
+    /// instead of the context's .dockerignore; null: the context's.</param>
+    public static BuildContext Open(string hostPath, string? dockerfile = "Dockerfile", string? ignoreText = null)
     {
         if (dockerfile is not null)
         {
@@ -91,7 +94,7 @@ public sealed class BuildContext : IDisposable
         if (fd == -Errno.ENOTDIR) throw new IOException($"unable to prepare context: context must be a directory: {hostPath}");
         if (fd < 0) throw new ErrnoException($"open build context {hostPath}", -fd);
         var root = new SafeFd(fd);
-        try { return new BuildContext(root, hostPath, dockerfile); }
+        try { return new BuildContext(root, hostPath, dockerfile, ignoreText); }
         catch { root.Dispose(); throw; }
     }
 

@@ -1,7 +1,8 @@
 namespace Quai.Build.Context;
 
 /// <summary>One file, directory, symlink, device or FIFO of a <see cref="BuildContext"/>, as its walk saw it
-/// (lstat, never following a link). Modification times are not kept: nothing the build does depends on them.</summary>
+/// (lstat, never following a link). The modification time is kept for what COPY writes (BuildKit keeps it),
+/// never for a cache key or a checksum: nothing the cache decides depends on it.</summary>
 public sealed record ContextEntry
 {
     /// <summary>The path relative to the context root, '/'-separated, no leading or trailing '/'; "" for the root.</summary>
@@ -31,4 +32,7 @@ public sealed record ContextEntry
     /// <summary>st_dev and st_ino when walked: a file reopened to be read must still be this inode.</summary>
     internal ulong Dev { get; init; }
     internal ulong Ino { get; init; }
+
+    /// <summary>st_mtime when walked: what COPY gives the copied entry (never part of a checksum).</summary>
+    public DateTimeOffset ModTime { get; init; } = DateTimeOffset.UnixEpoch;
 }

@@ -89,6 +89,7 @@ internal static class ContextWalk
             DeviceNumber = type is ContextEntryType.CharDevice or ContextEntryType.BlockDevice ? st.Rdev : 0,
             Dev = st.Dev,
             Ino = st.Ino,
+            ModTime = DateTimeOffset.FromUnixTimeSeconds(st.Mtime.Sec).AddTicks(st.Mtime.Nsec / 100),
         };
     }
 }

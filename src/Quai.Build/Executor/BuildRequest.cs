@@ -10,6 +10,8 @@ public sealed class BuildRequest
     public string DockerfileName { get; init; } = "Dockerfile";
     /// <summary>The Dockerfile's path relative to the context, when it is inside it (hidden from COPY as Docker does).</summary>
     public string? DockerfileInContext { get; init; } = "Dockerfile";
+    /// <summary>The Dockerfile's own ignore file (<c>NAME.dockerignore</c> next to it), which replaces the context's .dockerignore.</summary>
+    public string? DockerignoreText { get; init; }
     public IReadOnlyList<string> Tags { get; init; } = [];
     public IReadOnlyDictionary<string, string> BuildArgs { get; init; } = new Dictionary<string, string>();
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
@@ -24,4 +26,16 @@ public sealed class BuildRequest
     /// <summary>False for outputs that are no image (<c>-o type=local|tar</c>): nothing is tagged, labelled or
     /// kept as a build result; the steps stay in the cache.</summary>
     public bool KeepImage { get; init; } = true;
+    /// <summary>--secret: what RUN --mount=type=secret may read, by id.</summary>
+    public IReadOnlyDictionary<string, BuildSecret> Secrets { get; init; } = new Dictionary<string, BuildSecret>();
+    /// <summary>--ssh: the agent sockets RUN --mount=type=ssh may reach, by id.</summary>
+    public IReadOnlyDictionary<string, BuildSsh> Ssh { get; init; } = new Dictionary<string, BuildSsh>();
+    /// <summary>--network: the network of every RUN without its own --network (default, none, host).</summary>
+    public string Network { get; init; } = "default";
+    /// <summary>--add-host entries ("host:ip"; ip may be host-gateway).</summary>
+    public IReadOnlyList<string> ExtraHosts { get; init; } = [];
+    /// <summary>--shm-size of every RUN container in bytes (0: the engine's 64 MiB).</summary>
+    public long ShmSize { get; init; }
+    /// <summary>--ulimit of every RUN container.</summary>
+    public IReadOnlyList<Quai.Engine.Containers.Ulimit> Ulimits { get; init; } = [];
 }

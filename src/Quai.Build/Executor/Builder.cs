@@ -29,11 +29,13 @@ public sealed class Builder(ContainerEngine engine)
         progress.Status(load, $"transferring dockerfile: {System.Text.Encoding.UTF8.GetByteCount(request.DockerfileText)}B done");
         var file = Parse(request);
         progress.Done(load);
-        using var context = BuildContext.Open(request.ContextDir, request.DockerfileInContext);
+        using var sweep = StepContainerSweep.Begin(engine);
+        using var context = BuildContext.Open(request.ContextDir, request.DockerfileInContext, request.DockerignoreText);
         var cache = StepCache.For(engine.Images.Root);
         var expander = new ShellWordExpander(file.EscapeToken);
         var globals = GlobalArgs(file, request, expander);
-        string FromOf(Stage s) => expander.ProcessWord(s.From.Image, n => globals.GetValueOrDefault(n));
+        string FromOf(Stage s) => expander.ProcessWord(s.From.Image, n => globals.GetValueOrDefault(n)) is { Length: > 0 } f ? f
+            : throw new BuildException($"{request.DockerfileName}:{s.From.StartLine}: base name ({s.From.Image}) should not be blank");
         var target = StageGraph.Target(file, request.Target, request.DockerfileName);
         var order = StageGraph.Order(file, target, FromOf, request.DockerfileName);
         var built = new Dictionary<int, string>();
@@ -48,6 +50,7 @@ public sealed class Builder(ContainerEngine engine)
             var config = engine.Images.Resolve(id).Config.Config ?? new ContainerConfig();
             config.Labels ??= [];
             foreach (var (k, v) in request.Labels) config.Labels[k] = v;
+            config.Labels = config.Labels.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToDictionary(); // Docker's (Go's) key order
             id = engine.Images.Derive(new DeriveOptions { Parent = id, Config = config, CreatedBy = "LABEL " + string.Join(' ', request.Labels.Select(l => $"{l.Key}={l.Value}")) }).Id;
         }
         engine.Images.MarkBuildResult(id);

@@ -53,5 +53,8 @@ public static class StageGraph
             var f = i switch { CopyInstruction c => c.From, _ => null };
             if (f is not null && Find(file, f) is { } used) yield return used;
         }
+        // RUN --mount=from=stage uses that stage too
+        foreach (var m in s.Instructions.OfType<RunInstruction>().SelectMany(r => r.Mounts))
+            if (m.From is { } mf && Find(file, mf) is { } mounted && mounted.Index != s.Index) yield return mounted;
     }
 }

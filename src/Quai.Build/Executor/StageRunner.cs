@@ -1,6 +1,7 @@
 using Quai.Build.Syntax;
 using Quai.Images;
 using Quai.Oci.Image;
+using Quai.Engine.Containers;
 
 namespace Quai.Build.Executor;
 
@@ -39,12 +40,14 @@ internal sealed partial class StageRunner(BuildRun run, Stage stage, string from
         _step = run.Progress.Start(StageName, ++_index, _total, prefix + i.Original);
         try { Step(i); }
         catch (BuildException) { throw; }
+        catch (Quai.Interop.ErrnoException e) { throw new BuildException($"{Where(i)}: {i.Keyword}: {e.Message}", 1, e); }
         catch (Exception e) when (e is IOException or ArgumentException or FormatException or InvalidOperationException or UnauthorizedAccessException
                                    or ImageNotFoundException or Quai.Engine.Containers.NotFoundException or Quai.Engine.Containers.ConflictException
                                    or Quai.Engine.Containers.EngineUsageException or Quai.Engine.Containers.ContainerStartException)
         {
             throw new BuildException($"{Where(i)}: {i.Keyword}: {e.Message}", 1, e);
         }
+        finally { EndStep(); }
         run.Progress.Done(_step);
     }
 
@@ -106,13 +109,9 @@ internal sealed partial class StageRunner(BuildRun run, Stage stage, string from
         switch (i)
         {
             case RunInstruction r: RunStep(r); return;
-            case CopyInstruction c: CopyStep(c, c.Sources, c.Destination, c.From, c.Chown, c.Chmod, c.Heredocs, "COPY"); return;
-            case AddInstruction a:
-                foreach (var src in a.Sources)
-                    if (src.Contains("://", StringComparison.Ordinal) || src.StartsWith("git@", StringComparison.Ordinal))
-                        throw new BuildException($"{Where(a)}: ADD {src}: fetching URLs is not supported yet; download the file into the context and COPY it");
-                CopyStep(a, a.Sources, a.Destination, null, a.Chown, a.Chmod, a.Heredocs, "ADD");
-                return;
+            case CopyInstruction c: CopyStep(c); return;
+            case AddInstruction a: AddStep(a); return;
+            case WorkdirInstruction w: WorkdirStep(w); return;
             case ArgInstruction arg:
                 foreach (var d in arg.Args)
                 {
@@ -142,13 +141,11 @@ internal sealed partial class StageRunner(BuildRun run, Stage stage, string from
                 _config.Labels ??= [];
                 var labels = label.Labels.Select(l => (Key: Expand(l.Key), Value: Expand(l.Value))).ToList();
                 foreach (var (k, v) in labels) _config.Labels[k] = v;
+                _config.Labels = Sorted(_config.Labels);
                 return "LABEL " + string.Join(' ', labels.Select(l => $"{l.Key}={l.Value}"));
             case MaintainerInstruction m:
+                _author = m.Maintainer;
                 return "MAINTAINER " + m.Maintainer;
-            case WorkdirInstruction w:
-                var dir = Expand(w.Path);
-                _config.WorkingDir = dir.StartsWith('/') ? Normalize(dir) : Normalize((_config.WorkingDir ?? "/") + "/" + dir);
-                return "WORKDIR " + _config.WorkingDir;
             case UserInstruction u:
                 _config.User = Expand(u.User);
                 return "USER " + _config.User;
@@ -163,16 +160,20 @@ internal sealed partial class StageRunner(BuildRun run, Stage stage, string from
                 return "ENTRYPOINT " + Json(_config.Entrypoint);
             case ExposeInstruction x:
                 _config.ExposedPorts ??= [];
-                var ports = x.Ports.SelectMany(ExpandWords).Select(p => p.Contains('/') ? p.ToLowerInvariant() : p + "/tcp").ToList();
+                var ports = x.Ports.SelectMany(ExpandWords).SelectMany(p => PortSpecs(x, p)).ToList();
                 foreach (var p in ports) _config.ExposedPorts[p] = new EmptyObject();
+                _config.ExposedPorts = Sorted(_config.ExposedPorts);
                 return "EXPOSE " + string.Join(' ', ports);
             case VolumeInstruction v:
                 _config.Volumes ??= [];
                 var vols = v.Volumes.Select(Expand).ToList();
+                if (vols.Any(p => p.Length == 0)) throw new BuildException($"{Where(v)}: VOLUME specified can not be an empty string");
                 foreach (var p in vols) _config.Volumes[p] = new EmptyObject();
+                _config.Volumes = Sorted(_config.Volumes);
                 return "VOLUME " + Json(vols);
             case StopSignalInstruction s:
                 _config.StopSignal = Expand(s.Signal);
+                if (!Quai.Interop.Sig.TryParse(_config.StopSignal, out _)) throw new BuildException($"{Where(s)}: Invalid signal: {_config.StopSignal}");
                 return "STOPSIGNAL " + _config.StopSignal;
             case ShellInstruction sh:
                 _config.Shell = [.. sh.Shell];
@@ -195,6 +196,143 @@ internal sealed partial class StageRunner(BuildRun run, Stage stage, string from
 
     private bool _cmdSet;
 
+    /// <summary>COPY/ADD &lt;&lt;NAME: a file NAME under a directory destination (else the destination itself), its
+    /// body expanded as BuildKit expands it (variables only, quotes left as they are) unless the delimiter
+    /// was quoted.</summary>
+    private void AddHeredocFiles(CopyLayer layer, List<string> keys, IReadOnlyList<Heredoc> heredocs, string absDest, bool destIsDir)
+    {
+        foreach (var doc in heredocs)
+        {
+            var content = doc.Expand ? HeredocExpander.ProcessWord(doc.Content, Lookup) : doc.Content;
+            layer.AddContent(System.Text.Encoding.UTF8.GetBytes(content), absDest, doc.Name, destIsDir ? Placement.Into : Placement.IntoIfDirectory);
+            keys.Add("heredoc:" + doc.Name + "\0" + content);
+        }
+    }
+
+    private static readonly ShellWordExpander HeredocExpander = new('\\') { SkipProcessQuotes = true };
+
+    /// <summary>Maps in key order, as Docker's (Go's) JSON writes them: the same config, the same bytes.</summary>
+    private static Dictionary<string, T> Sorted<T>(Dictionary<string, T> map) => map.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToDictionary();
+    private string? _author;   // MAINTAINER: the image's author from there on
+    private string? _keyExtra; // what the current step reads that its history text does not show (a heredoc script)
+    private string? _pipes;    // the host directory of the current step's heredoc script, bound at /dev/pipes
+
+    /// <summary>What every container a step makes shares: the builder's pid and start time (so a build that
+    /// dies leaves nothing the next one does not sweep), no anonymous volumes for the image's VOLUMEs (a
+    /// RUN writes them into its layer, as BuildKit does; COPY --from reads the image's files), no health
+    /// check, the proxy build args as environment, and the heredoc script of a <c>RUN &lt;&lt;EOF</c> that starts with #!.</summary>
+    private RunOptions StepOptions(RunOptions o)
+    {
+        StepContainerSweep.Mark(o);
+        // BuildKit gives RUN the proxy build args even when the stage does not declare them, never into history
+        foreach (var name in BuildRun.ProxyArgs)
+            if (run.GlobalArgs.TryGetValue(name, out var proxy) && !_args.ContainsKey(name) && !o.Env.Any(e => e.StartsWith(name + "=", StringComparison.Ordinal)))
+                o.Env.Add($"{name}={proxy}");
+        if (_pipes is { } p) o.Volumes.Add($"{p}:/dev/pipes:ro");
+        return o;
+    }
+
+    private void EndStep()
+    {
+        _keyExtra = null;
+        if (_pipes is { } p)
+        {
+            _pipes = null;
+            try { Directory.Delete(p, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    /// <summary>BuildKit runs a heredoc that starts with #! as a file: /dev/pipes/NAME, mode 0755, mounted
+    /// read-only for the step. Its content is in the step's cache key.</summary>
+    private string HeredocScript(Heredoc doc)
+    {
+        var name = doc.Name is { Length: > 0 } n && !n.Contains('/') && n is not ("." or "..") ? n : "script";
+        var dir = Path.Combine(StepContainerSweep.PipesDir(run.Engine), Guid.NewGuid().ToString("N"));
+        const UnixFileMode rwxr_xr_x = (UnixFileMode)0x1ED;
+        Directory.CreateDirectory(Path.GetDirectoryName(dir)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        Directory.CreateDirectory(dir, rwxr_xr_x);
+        using (var f = new FileStream(Path.Combine(dir, name), new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = rwxr_xr_x }))
+            f.Write(System.Text.Encoding.UTF8.GetBytes(doc.Content));
+        _pipes = dir;
+        _keyExtra = "heredoc-script:" + name + "\0" + doc.Content;
+        return "/dev/pipes/" + name;
+    }
+
+    /// <summary>WORKDIR sets the working directory and, as BuildKit does, creates the directories of it that
+    /// are missing (mode 0755, owned by the stage's USER) in a layer; nothing missing: a config-only image.</summary>
+    private void WorkdirStep(WorkdirInstruction w)
+    {
+        var dir = Expand(w.Path);
+        _config.WorkingDir = dir.StartsWith('/') ? Normalize(dir) : Normalize((_config.WorkingDir is { Length: > 0 } cur ? cur : "/") + "/" + dir);
+        var createdBy = "WORKDIR " + _config.WorkingDir;
+        if (_config.WorkingDir == "/") { Commit(w, createdBy, null); return; }
+        Commit(w, createdBy, "mkdir", () => MakeWorkdir(w, createdBy));
+    }
+
+    private string MakeWorkdir(WorkdirInstruction w, string createdBy)
+    {
+        var parts = _config.WorkingDir!.Trim('/').Split('/');
+        var missing = new List<string>();
+        Quai.Engine.Specs.ResolvedUser user;
+        if (_image is null)
+        {
+            user = Quai.Engine.Specs.UserResolver.Resolve(_config.User, null, null);
+            for (int k = 1; k <= parts.Length; k++) missing.Add(string.Join('/', parts[..k]));
+        }
+        else
+        {
+            var c = run.Engine.Create(StepOptions(new RunOptions { Image = _image, Cmd = ["workdir"], Entrypoint = "" }));
+            try
+            {
+                using var root = Quai.Engine.Files.ContainerRoot.OpenRootfs(run.Engine, c);
+                using var inRoot = new Quai.Fs.InRoot(root.Fd, root.Where);
+                var (passwd, group) = string.IsNullOrEmpty(_config.User) ? (null, null) : Quai.Engine.Specs.UserFiles.Read(inRoot);
+                user = Quai.Engine.Specs.UserResolver.Resolve(_config.User, passwd, group);
+                for (int k = 1; k <= parts.Length; k++)
+                {
+                    var path = string.Join('/', parts[..k]);
+                    var fd = inRoot.TryOpen(path, Quai.Interop.O.PATH | Quai.Interop.O.DIRECTORY, noSymlinks: true);
+                    if (fd >= 0) { Quai.Interop.Libc.Close(fd); continue; }
+                    if (fd == -Quai.Interop.Errno.ENOENT) { for (; k <= parts.Length; k++) missing.Add(string.Join('/', parts[..k])); break; }
+                    // through a symlink: the directory is left to the runtime, which makes it when a RUN starts there
+                    if (fd == -Quai.Interop.Errno.ELOOP) break;
+                    if (fd == -Quai.Interop.Errno.ENOTDIR) throw new BuildException($"{Where(w)}: WORKDIR {_config.WorkingDir}: mkdir /{path}: not a directory");
+                    throw new Quai.Interop.ErrnoException($"open /{path} in the image", -fd);
+                }
+            }
+            finally { try { run.Engine.Remove(c.Id, force: true, volumes: true); } catch (Exception) { /* the next build's sweep */ } }
+        }
+        var now = DateTimeOffset.UtcNow;
+        return Derive(new DeriveOptions
+        {
+            Parent = _image, Platform = _platform, Config = _config, CreatedBy = createdBy, Author = _author,
+            WriteLayer = missing.Count == 0 ? null : output =>
+            {
+                using var tar = new System.Formats.Tar.TarWriter(output, System.Formats.Tar.TarEntryFormat.Pax, leaveOpen: true);
+                foreach (var d in missing)
+                    tar.WriteEntry(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.Directory, d + "/")
+                    { Mode = (UnixFileMode)0x1ED, Uid = (int)user.Uid, Gid = (int)user.Gid, ModificationTime = now });
+            },
+        });
+    }
+
+    /// <summary>An EXPOSE word as Docker's nat.ParsePortSpecs reads it: [ip:[hostPort]:]port[-end][/proto],
+    /// a range giving one port each, the protocol tcp, udp or sctp (tcp when none).</summary>
+    private IEnumerable<string> PortSpecs(Instruction i, string spec)
+    {
+        var slash = spec.LastIndexOf('/');
+        var proto = slash < 0 ? "tcp" : spec[(slash + 1)..].ToLowerInvariant();
+        var port = slash < 0 ? spec : spec[..slash];
+        if (proto is not ("tcp" or "udp" or "sctp")) throw new BuildException($"{Where(i)}: invalid proto: {proto}");
+        port = port[(port.LastIndexOf(':') + 1)..];
+        var dash = port.IndexOf('-');
+        string startText = dash < 0 ? port : port[..dash], endText = dash < 0 ? port : port[(dash + 1)..];
+        if (!ushort.TryParse(startText, out var start) || !ushort.TryParse(endText, out var end))
+            throw new BuildException($"{Where(i)}: invalid containerPort: {port}");
+        if (end < start) throw new BuildException($"{Where(i)}: invalid range specified for container port: {port}");
+        for (int p = start; p <= end; p++) yield return $"{p}/{proto}";
+    }
+
     private static long? Nanos(TimeSpan t) => t == TimeSpan.Zero ? null : t.Ticks * 100;
     private List<string> Shell() => _config.Shell is { Count: > 0 } s ? s : DefaultShell;
     private static readonly List<string> DefaultShell = ["/bin/sh", "-c"];
@@ -206,7 +344,8 @@ internal sealed partial class StageRunner(BuildRun run, Stage stage, string from
     /// (null: a config-only image) and records it.</summary>
     private void Commit(Instruction i, string createdBy, string? contentKey, Func<string>? make = null)
     {
-        var key = StepCache.Key(_image ?? "scratch:" + _platform, createdBy, contentKey ?? "", ConfigKey());
+        var key = _keyExtra is null ? StepCache.Key(_image ?? "scratch:" + _platform, createdBy, contentKey ?? "", ConfigKey())
+            : StepCache.Key(_image ?? "scratch:" + _platform, createdBy, contentKey ?? "", ConfigKey(), _keyExtra);
         if (!NoCache && run.Cache.Lookup(key) is { } hit && run.Engine.Images.TryFind(hit) is { } found)
         {
             run.Progress.Cached(_step!);
@@ -214,7 +353,7 @@ internal sealed partial class StageRunner(BuildRun run, Stage stage, string from
             _config = run.Engine.Images.Resolve(_image).Config.Config ?? new ContainerConfig();
             return;
         }
-        _image = make is not null ? make() : Derive(new DeriveOptions { Parent = _image, Platform = _platform, Config = _config, CreatedBy = createdBy });
+        _image = make is not null ? make() : Derive(new DeriveOptions { Parent = _image, Platform = _platform, Config = _config, CreatedBy = createdBy, Author = _author });
         run.Cache.Store(key, _image);
     }
 

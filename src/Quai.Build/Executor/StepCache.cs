@@ -182,6 +182,8 @@ public sealed class StepCache(string dir)
         var finals = Path.Combine(Dir, "final");
         if (Directory.Exists(finals) && kept.Count == 0) Directory.Delete(finals, true);
         var result = store.Prune(false, (img, tags) => tags.Count == 0 && img.BuildStep && !kept.Contains(img.Id));
-        return (deleted, result.BytesReclaimed);
+        // RUN --mount=type=cache directories no step is using: with a full prune only (filters select entries)
+        var mounts = options.Until is null && options.KeepStorage is null ? CacheMounts.Prune(Dir) : 0;
+        return (deleted, result.BytesReclaimed + mounts);
     }
 }

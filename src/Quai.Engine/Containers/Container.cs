@@ -150,6 +150,8 @@ public sealed class HostConfig
     public long ShmSize { get; set; } = 64 * 1024 * 1024;
     public List<MountSpec>? Mounts { get; set; }
     public List<string>? VolumesFrom { get; set; }
+    /// <summary>--add-host entries, "host:ip": appended to the container's /etc/hosts as "ip\thost".</summary>
+    public List<string>? ExtraHosts { get; set; }
 }
 
 /// <summary>A mount as inspect shows it (volumes, binds, tmpfs).</summary>

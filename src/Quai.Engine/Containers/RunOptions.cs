@@ -29,9 +29,14 @@ public sealed class RunOptions
     public List<string> VolumesFrom { get; set; } = [];
     /// <summary>--tmpfs /path[:opts]</summary>
     public List<string> Tmpfs { get; set; } = [];
+    /// <summary>Mounts already resolved by the caller (the builder's: bind sources it made itself, tmpfs with
+    /// their options), added as they are after the others; a bind source must exist.</summary>
+    public List<MountPoint> ResolvedMounts { get; set; } = [];
     public string? StopSignal { get; set; }
     public int? StopTimeout { get; set; }
     public HealthConfig? Healthcheck { get; set; }
     public bool NoHealthcheck { get; set; }
     public HostConfig HostConfig { get; set; } = new();
+    /// <summary>The image's VOLUMEs get no anonymous volume (a build step writes them into its layer, as BuildKit does).</summary>
+    public bool NoImageVolumes { get; set; }
 }

@@ -39,11 +39,20 @@ public static class BuildCommand
         var metadataFile = new Option<string?>("--metadata-file") { Description = "Write build result metadata to a file" };
         var pull = new Option<bool>("--pull") { Description = "Always attempt to pull all referenced images (no registry client yet: base images come from the local store)" };
         var noCacheFilter = new Option<string[]>("--no-cache-filter") { Description = "Do not cache specified stages" };
+        var secrets = new Option<string[]>("--secret") { Description = "Secret to expose to the build (format: \"id=mysecret[,src=/local/secret]\")" };
+        var ssh = new Option<string[]>("--ssh") { Description = "SSH agent socket to expose to the build (format: \"default|<id>[=<socket>]\")" };
+        var network = new Option<string?>("--network") { Description = "Set the networking mode for the \"RUN\" instructions during build (default \"default\")" };
+        var addHost = new Option<string[]>("--add-host") { Description = "Add a custom host-to-IP mapping (format: \"host:ip\")" };
+        var shmSize = new Option<string?>("--shm-size") { Description = "Shared memory size for build containers" };
+        var ulimit = new Option<string[]>("--ulimit") { Description = "Ulimit options" };
         var context = new Argument<string>("PATH");
-        var cmd = new Command(name, "Build an image from a Dockerfile") { tags, file, buildArgs, labels, target, noCache, quiet, iidfile, progress, output, metadataFile, pull, noCacheFilter, context };
+        var cmd = new Command(name, "Build an image from a Dockerfile") { tags, file, buildArgs, labels, target, noCache, quiet, iidfile, progress, output, metadataFile, pull, noCacheFilter, secrets, ssh, network, addHost, shmSize, ulimit, context };
         cmd.SetAction(p => EngineCli.Run(cli, p, engine =>
         {
             var ctx = p.GetValue(context)!;
+            RunFlags run;
+            try { run = ParseRunFlags(p.GetValue(secrets), p.GetValue(ssh), p.GetValue(network), p.GetValue(addHost), p.GetValue(shmSize), p.GetValue(ulimit)); }
+            catch (FormatException e) { return cli.Fail(e.Message, 1); }
             if (ContextSource.IsRemote(ctx))
                 return Failed(cli, $"unable to prepare context: remote contexts (git repositories and URLs) are not supported yet: clone or download {ctx} and build the directory");
             BuildOutput result;
@@ -63,7 +72,7 @@ public static class BuildCommand
             try
             {
                 string text, dockerfileName;
-                string? inContext;
+                string? inContext, ignoreText = null;
                 var f = p.GetValue(file);
                 if (ctx == "-")
                 {
@@ -89,15 +98,18 @@ public static class BuildCommand
                         : throw new BuildException($"failed to read dockerfile: open {df}: no such file or directory");
                     dockerfileName = df is null ? "Dockerfile" : Path.GetFileName(df);
                     inContext = df is not null && df.StartsWith(dir + "/", StringComparison.Ordinal) ? df[(dir.Length + 1)..] : null;
+                    // Docker: NAME.dockerignore next to the Dockerfile replaces the context's .dockerignore
+                    if (df is not null && File.Exists(df + ".dockerignore")) ignoreText = File.ReadAllText(df + ".dockerignore");
                 }
                 var request = new BuildRequest
                 {
-                    ContextDir = source.Dir, DockerfileText = text, DockerfileName = dockerfileName, DockerfileInContext = inContext,
+                    ContextDir = source.Dir, DockerfileText = text, DockerfileName = dockerfileName, DockerfileInContext = inContext, DockerignoreText = ignoreText,
                     Tags = result.KeepsImage ? [.. p.GetValue(tags) ?? [], .. result.Names] : [],
                     BuildArgs = Pairs(p.GetValue(buildArgs), fromEnv: true), Labels = Pairs(p.GetValue(labels), fromEnv: false),
                     Target = p.GetValue(target), NoCache = p.GetValue(noCache), Progress = q ? TextWriter.Null : cli.Err,
                     Reporter = reporter, KeepImage = result.KeepsImage,
                     NoCacheFilter = (p.GetValue(noCacheFilter) ?? []).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList(),
+                    Secrets = run.Secrets, Ssh = run.Ssh, Network = run.Network, ExtraHosts = run.Hosts, ShmSize = run.Shm, Ulimits = run.Ulimits,
                 };
                 var id = new Builder(engine).Build(request);
                 Export(engine, result, id, request.Tags, reporter);
@@ -225,6 +237,27 @@ public static class BuildCommand
         catch (Quai.Engine.Containers.EngineUsageException) { }
         if (DateTimeOffset.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var t)) return t;
         throw new UsageException($"invalid filter 'until={value}': expected a duration (24h) or a timestamp");
+    }
+
+    private sealed record RunFlags(Dictionary<string, BuildSecret> Secrets, Dictionary<string, BuildSsh> Ssh, string Network, List<string> Hosts, long Shm,
+        List<Quai.Engine.Containers.Ulimit> Ulimits);
+
+    /// <summary>--secret, --ssh, --network, --add-host, --shm-size, --ulimit, as docker buildx reads them.</summary>
+    private static RunFlags ParseRunFlags(string[]? secrets, string[]? ssh, string? network, string[]? hosts, string? shm, string[]? ulimits)
+    {
+        static string? Env(string n) => Environment.GetEnvironmentVariable(n);
+        var s = new Dictionary<string, BuildSecret>();
+        foreach (var v in secrets ?? []) { var b = BuildFlagParser.ParseSecret(v, Env); s[b.Id] = b; }
+        var a = new Dictionary<string, BuildSsh>();
+        foreach (var v in ssh ?? []) { var b = BuildFlagParser.ParseSsh(v, Env); a[b.Id] = b; }
+        long shmBytes = 0;
+        if (shm is { Length: > 0 })
+        {
+            try { shmBytes = Quai.Engine.Specs.Units.RamInBytes(shm); }
+            catch (Exception e) when (e is not OutOfMemoryException) { throw new FormatException($"invalid argument \"{shm}\" for \"--shm-size\" flag: {e.Message}"); }
+        }
+        return new RunFlags(s, a, BuildFlagParser.ParseNetwork(network ?? "default"), (hosts ?? []).Select(BuildFlagParser.ParseAddHost).ToList(), shmBytes,
+            (ulimits ?? []).Select(BuildFlagParser.ParseUlimit).ToList());
     }
 
     /// <summary>KEY=VALUE pairs; a bare KEY takes the caller's environment variable (as docker's --build-arg).</summary>
