@@ -21,6 +21,8 @@ public sealed class CommitOptions
     /// null keeps the base image's.</summary>
     public ContainerConfig? Config { get; set; }
     public Compression Compression { get; set; } = Compression.Gzip;
+    /// <summary>A build's RUN step: hidden by <c>images</c> untagged (see <see cref="DeriveOptions.BuildStep"/>).</summary>
+    public bool BuildStep { get; set; }
 }
 
 /// <summary>What the container engine calls.</summary>
@@ -74,7 +76,7 @@ public sealed partial class ImageStore
         var layers = baseImage.Manifest.Layers.ToList();
         layers.Add(layer);
         foreach (var l in layers) lease.Add(Lease.Blob, l.Digest);
-        return RegisterNew(lease, config, layers, options.Tag is null ? [] : [options.Tag]);
+        return RegisterNew(lease, config, layers, options.Tag is null ? [] : [options.Tag], options.BuildStep);
     }
 
     /// <summary>Writes a layer as <paramref name="write"/> produces it (an uncompressed tar) into the content

@@ -19,6 +19,9 @@ public sealed class DeriveOptions
     /// <c>empty_layer</c>, the layers stay the parent's).</summary>
     public Action<Stream>? WriteLayer { get; set; }
     public Compression Compression { get; set; } = Compression.Gzip;
+    /// <summary>The image is a build step (the default): <c>images</c> hides it untagged until
+    /// <see cref="ImageStore.MarkBuildResult"/> says it is a build's result.</summary>
+    public bool BuildStep { get; set; } = true;
     /// <summary>The image's author (MAINTAINER); null keeps the parent's.</summary>
     public string? Author { get; set; }
 }
@@ -58,6 +61,14 @@ public sealed partial class ImageStore
         else entry.EmptyLayer = true;
         (config.History ??= []).Add(entry);
         foreach (var l in layers) lease.Add(Lease.Blob, l.Digest);
-        return RegisterNew(lease, config, layers, []);
+        return RegisterNew(lease, config, layers, [], options.BuildStep);
     });
+
+    /// <summary>A build's result: shown by <c>images</c> even untagged (Docker shows a dangling build result but
+    /// hides the intermediate step images).</summary>
+    public void MarkBuildResult(string imageId)
+    {
+        var id = Find(imageId).Id;
+        Metadata.Write(tx => Metadata.SetBuildStep(id, false, tx));
+    }
 }

@@ -48,7 +48,7 @@ public sealed partial class ImageStore
     }
 
     /// <summary>Stores a config and manifest for layers already in the content store, then registers the image.</summary>
-    internal ImageRecord RegisterNew(Lease lease, ImageConfig config, List<Descriptor> layers, IEnumerable<Reference> tags)
+    internal ImageRecord RegisterNew(Lease lease, ImageConfig config, List<Descriptor> layers, IEnumerable<Reference> tags, bool buildStep = false)
     {
         var configBytes = ImageJson.Serialize(config, ImageJsonContext.Default.ImageConfig);
         var (cd, csize) = Content.Ingest(configBytes, "image config", d => lease.Add(Lease.Blob, d.ToString()));
@@ -59,6 +59,6 @@ public sealed partial class ImageStore
             Layers = layers,
         };
         var (md, msize) = Content.Ingest(ImageJson.Serialize(manifest, ImageJsonContext.Default.Manifest), "image manifest", d => lease.Add(Lease.Blob, d.ToString()));
-        return Register(lease, Descriptor.For(MediaTypes.OciManifest, md, msize), tags);
+        return Register(lease, Descriptor.For(MediaTypes.OciManifest, md, msize), tags, buildStep: buildStep);
     }
 }

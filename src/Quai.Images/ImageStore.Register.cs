@@ -10,7 +10,7 @@ public sealed partial class ImageStore
     /// <summary>Records an image whose blobs are already in the content store (held by <paramref name="lease"/>):
     /// selects the platform from an index, unpacks the layers, and only then, in one transaction, adds the
     /// image and its tags. A failure before that leaves no image and no tag behind.</summary>
-    public ImageRecord Register(Lease lease, Descriptor target, IEnumerable<Reference> tags, Platform? platform = null)
+    public ImageRecord Register(Lease lease, Descriptor target, IEnumerable<Reference> tags, Platform? platform = null, bool buildStep = false)
     {
         var targetDigest = target.ParsedDigest;
         var blobs = new List<string> { targetDigest.ToString() };
@@ -61,7 +61,7 @@ public sealed partial class ImageStore
 
         var id = isIndex ? targetDigest.ToString() : configDigest.ToString();
         var record = new ImageRecord(id, targetDigest.ToString(), mediaType, target.Size, manifestDigest.ToString(), configDigest.ToString(),
-            top?.ToString(), config.Created, size, DateTimeOffset.UtcNow, config.Platform.ToString());
+            top?.ToString(), config.Created, size, DateTimeOffset.UtcNow, config.Platform.ToString(), buildStep);
         Metadata.Write(tx =>
         {
             Metadata.PutImage(record, blobs.Distinct(), tx);

@@ -30,7 +30,7 @@ public sealed partial class BuildInterruptTests(QuaiHost q) : IClassFixture<Quai
         {
             if (e.Data is null) return;
             lock (err) err.AppendLine(e.Data);
-            if (e.Data.Trim() == "step-started") started.Set(); // the step's output, not its "#2/3 … RUN echo step-started" line
+            if (e.Data.EndsWith(" step-started", StringComparison.Ordinal)) started.Set(); // the step's output ("#3 0.123 step-started"), not its "#3 [2/3] RUN echo step-started; sleep 120" line
         };
         p.BeginErrorReadLine();
         _ = p.StandardOutput.ReadToEndAsync();

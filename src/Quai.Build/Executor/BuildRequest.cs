@@ -19,6 +19,13 @@ public sealed class BuildRequest
     public bool NoCache { get; init; }
     /// <summary>Where step lines and RUN output go.</summary>
     public TextWriter Progress { get; init; } = TextWriter.Null;
+    /// <summary>How steps are reported (<c>--progress</c>); null: BuildKit's plain lines on <see cref="Progress"/>.</summary>
+    public BuildProgress? Reporter { get; init; }
+    /// <summary><c>--no-cache-filter</c>: stages (by name) built without the cache.</summary>
+    public IReadOnlyList<string> NoCacheFilter { get; init; } = [];
+    /// <summary>False for outputs that are no image (<c>-o type=local|tar</c>): nothing is tagged, labelled or
+    /// kept as a build result; the steps stay in the cache.</summary>
+    public bool KeepImage { get; init; } = true;
     /// <summary>--secret: what RUN --mount=type=secret may read, by id.</summary>
     public IReadOnlyDictionary<string, BuildSecret> Secrets { get; init; } = new Dictionary<string, BuildSecret>();
     /// <summary>--ssh: the agent sockets RUN --mount=type=ssh may reach, by id.</summary>

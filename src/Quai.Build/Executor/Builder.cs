@@ -14,7 +14,21 @@ public sealed class Builder(ContainerEngine engine)
 {
     public string Build(BuildRequest request)
     {
+        var progress = request.Reporter ?? (request.Progress == TextWriter.Null ? BuildProgress.Null : BuildProgress.Plain(request.Progress));
+        try { return Build(request, progress); }
+        catch (BuildException e)
+        {
+            progress.FailRunning(e.Message);
+            throw;
+        }
+    }
+
+    private string Build(BuildRequest request, BuildProgress progress)
+    {
+        var load = progress.Start("[internal] load build definition from " + request.DockerfileName);
+        progress.Status(load, $"transferring dockerfile: {System.Text.Encoding.UTF8.GetByteCount(request.DockerfileText)}B done");
         var file = Parse(request);
+        progress.Done(load);
         using var sweep = StepContainerSweep.Begin(engine);
         using var context = BuildContext.Open(request.ContextDir, request.DockerfileInContext, request.DockerignoreText);
         var cache = StepCache.For(engine.Images.Root);
@@ -25,11 +39,12 @@ public sealed class Builder(ContainerEngine engine)
         var target = StageGraph.Target(file, request.Target, request.DockerfileName);
         var order = StageGraph.Order(file, target, FromOf, request.DockerfileName);
         var built = new Dictionary<int, string>();
-        var run = new BuildRun(engine, request, file, context, cache, expander, globals, built);
+        var run = new BuildRun(engine, request, file, context, cache, expander, globals, built) { Progress = progress };
         int step = 0, steps = order.Sum(s => s.Instructions.Count + 1);
         foreach (var stage in order)
             built[stage.Index] = new StageRunner(run, stage, FromOf(stage)).Run(ref step, steps);
         var id = built[target.Index];
+        if (!request.KeepImage) return id; // -o type=local|tar: the steps stay cached, nothing is a result
         if (request.Labels.Count > 0)
         {
             var config = engine.Images.Resolve(id).Config.Config ?? new ContainerConfig();
@@ -38,7 +53,7 @@ public sealed class Builder(ContainerEngine engine)
             config.Labels = config.Labels.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToDictionary(); // Docker's (Go's) key order
             id = engine.Images.Derive(new DeriveOptions { Parent = id, Config = config, CreatedBy = "LABEL " + string.Join(' ', request.Labels.Select(l => $"{l.Key}={l.Value}")) }).Id;
         }
-        cache.MarkFinal(id);
+        engine.Images.MarkBuildResult(id);
         foreach (var tag in request.Tags) engine.Images.Tag(id, tag);
         return id;
     }
@@ -76,5 +91,8 @@ public sealed class Builder(ContainerEngine engine)
 internal sealed record BuildRun(ContainerEngine Engine, BuildRequest Request, Dockerfile File, BuildContext Context,
     StepCache Cache, ShellWordExpander Expander, Dictionary<string, string> GlobalArgs, Dictionary<int, string> Built)
 {
+    /// <summary>Where the steps are reported.</summary>
+    public BuildProgress Progress { get; init; } = BuildProgress.Null;
+
     public static readonly string[] ProxyArgs = ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "FTP_PROXY", "ftp_proxy", "NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"];
 }

@@ -103,7 +103,7 @@ internal sealed partial class StageRunner
             if (code != 0)
                 throw new BuildException($"{Where(r)}: process \"{string.Join(' ', cmd)}\" did not complete successfully: exit code: {code}", code);
             RemoveStubs(c, stubs);
-            return engine.Commit(c.Id, new CommitOptions { Config = CloneConfig(), CreatedBy = createdBy }, pause: false).Id;
+            return engine.Commit(c.Id, new CommitOptions { Config = CloneConfig(), CreatedBy = createdBy, BuildStep = true }, pause: false).Id;
         }
         finally
         {

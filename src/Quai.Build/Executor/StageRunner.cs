@@ -15,20 +15,29 @@ internal sealed partial class StageRunner(BuildRun run, Stage stage, string from
     private readonly List<string> _usedArgs = [];           // in the cache key of RUN steps
 
     private string Where(Instruction i) => $"{run.Request.DockerfileName}:{i.StartLine}";
-    private TextWriter Out => run.Request.Progress;
+    private TextWriter Out => run.Progress.Writer(_step);
+    private ProgressStep? _step;      // the step being reported
+    private int _index, _total;       // its [stage i/n]
+    private string? StageName => stage.Name ?? (run.File.Stages.Count > 1 ? $"stage-{stage.Index}" : null);
 
     public string Run(ref int step, int steps)
     {
-        Out.WriteLine($"#{++step}/{steps} [{stage.Name ?? stage.Index.ToString()}] FROM {from}");
+        ++step;
+        _total = 1 + stage.Instructions.Count;
+        _step = run.Progress.Start(StageName, ++_index, _total, $"FROM {from}");
         From();
-        foreach (var trigger in OnBuildTriggers()) Execute(trigger, ref step, steps, "ONBUILD ");
+        var triggers = OnBuildTriggers();
+        _total += triggers.Count;
+        run.Progress.Done(_step);
+        foreach (var trigger in triggers) Execute(trigger, ref step, steps, "ONBUILD ");
         foreach (var i in stage.Instructions) Execute(i, ref step, steps, "");
         return _image ?? Derive(new DeriveOptions { Platform = _platform, Config = _config, CreatedBy = "FROM scratch" });
     }
 
     private void Execute(Instruction i, ref int step, int steps, string prefix)
     {
-        Out.WriteLine($"#{++step}/{steps} [{stage.Name ?? stage.Index.ToString()}] {prefix}{i.Original}");
+        ++step;
+        _step = run.Progress.Start(StageName, ++_index, _total, prefix + i.Original);
         try { Step(i); }
         catch (BuildException) { throw; }
         catch (Quai.Interop.ErrnoException e) { throw new BuildException($"{Where(i)}: {i.Keyword}: {e.Message}", 1, e); }
@@ -39,6 +48,7 @@ internal sealed partial class StageRunner(BuildRun run, Stage stage, string from
             throw new BuildException($"{Where(i)}: {i.Keyword}: {e.Message}", 1, e);
         }
         finally { EndStep(); }
+        run.Progress.Done(_step);
     }
 
     private void From()
@@ -50,7 +60,7 @@ internal sealed partial class StageRunner(BuildRun run, Stage stage, string from
             try { _image = run.Engine.Images.Find(from).Id; }
             catch (ImageNotFoundException)
             {
-                throw new BuildException($"{Where(stage.From)}: FROM {from}: image not found locally (pull it first, or load it)");
+                throw new BuildException($"{Where(stage.From)}: FROM {from}: image not found locally, and pull access is not supported yet: load or import {from}");
             }
         }
         _config = run.Engine.Images.Resolve(_image).Config.Config ?? new ContainerConfig();
@@ -336,9 +346,9 @@ internal sealed partial class StageRunner(BuildRun run, Stage stage, string from
     {
         var key = _keyExtra is null ? StepCache.Key(_image ?? "scratch:" + _platform, createdBy, contentKey ?? "", ConfigKey())
             : StepCache.Key(_image ?? "scratch:" + _platform, createdBy, contentKey ?? "", ConfigKey(), _keyExtra);
-        if (!run.Request.NoCache && run.Cache.Lookup(key) is { } hit && run.Engine.Images.TryFind(hit) is { } found)
+        if (!NoCache && run.Cache.Lookup(key) is { } hit && run.Engine.Images.TryFind(hit) is { } found)
         {
-            Out.WriteLine($"#  CACHED");
+            run.Progress.Cached(_step!);
             _image = found.Id;
             _config = run.Engine.Images.Resolve(_image).Config.Config ?? new ContainerConfig();
             return;
@@ -352,4 +362,8 @@ internal sealed partial class StageRunner(BuildRun run, Stage stage, string from
     private string ConfigKey() => System.Text.Json.JsonSerializer.Serialize(_config, ImageJsonContext.Default.ContainerConfig);
 
     private string Derive(DeriveOptions o) => run.Engine.Images.Derive(o).Id;
+
+    /// <summary>--no-cache, or --no-cache-filter naming this stage.</summary>
+    private bool NoCache => run.Request.NoCache
+        || run.Request.NoCacheFilter.Any(f => string.Equals(f, stage.Name, StringComparison.OrdinalIgnoreCase) || f == stage.Index.ToString(System.Globalization.CultureInfo.InvariantCulture));
 }

@@ -8,7 +8,7 @@ namespace Quai.Images.Metadata;
 /// <c>BEGIN IMMEDIATE</c> transaction and readers never block writers.</summary>
 public sealed partial class MetadataStore : IDisposable
 {
-    public const int SchemaVersion = 1;
+    public const int SchemaVersion = 2;
     private readonly SqliteConnection _db;
     // One connection, shared by the threads of this process: a write transaction holds the lock for its whole
     // duration (Monitor is re-entrant, so its own statements pass); other processes are serialised by SQLite.
@@ -60,7 +60,7 @@ public sealed partial class MetadataStore : IDisposable
     {
         // Read first: commands that only read must not queue behind a writer to learn the schema is current.
         if (Convert.ToInt32(Scalar("PRAGMA user_version"), CultureInfo.InvariantCulture) == SchemaVersion) return;
-        using var tx = _db.BeginTransaction();
+        using var tx = _db.BeginTransaction(deferred: false); // two processes upgrading: the second waits, then sees it done
         var version = Convert.ToInt32(Scalar("PRAGMA user_version", tx), CultureInfo.InvariantCulture);
         if (version > SchemaVersion)
             throw new IOException($"image metadata database {Path} has schema {version}, newer than this quai understands ({SchemaVersion})");
@@ -85,6 +85,11 @@ public sealed partial class MetadataStore : IDisposable
                 CREATE INDEX lease_refs_ref ON lease_refs(kind, ref);
                 PRAGMA user_version=1;
                 """, tx);
+        }
+        if (version < 2)
+        {
+            // 2: images a build made for its steps (hidden by `images`), recorded with the image
+            Exec("ALTER TABLE images ADD COLUMN build_step INTEGER NOT NULL DEFAULT 0; PRAGMA user_version=2;", tx);
         }
         tx.Commit();
     }

@@ -25,11 +25,11 @@ public static class ListCommand
             if (p.GetValue(repo) is { } r) filters.Add(ImageFilter.ReferenceMatch(r));
             bool nt = p.GetValue(noTrunc);
             var inUse = store.ImagesInUse();
-            var hidden = p.GetValue(all) ? [] : Quai.Build.Executor.StepCache.For(store.Root).Intermediate();
+            var showSteps = p.GetValue(all);
             var rows = new List<ImageRow>();
             foreach (var (img, tags) in store.List().OrderByDescending(i => i.Image.Created ?? i.Image.Added))
             {
-                if (tags.Count == 0 && hidden.Contains(img.Id)) continue; // a build's intermediate step
+                if (tags.Count == 0 && img.BuildStep && !showSteps) continue; // a build's intermediate step
                 var containers = inUse.Contains(img.Id) ? 1 : 0;
                 var candidate = tags.Count == 0
                     ? [new ImageRow(img, "<none>", "<none>", containers)]
