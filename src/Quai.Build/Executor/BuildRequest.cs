@@ -17,4 +17,6 @@ public sealed class BuildRequest
     public bool NoCache { get; init; }
     /// <summary>Where step lines and RUN output go.</summary>
     public TextWriter Progress { get; init; } = TextWriter.Null;
+    /// <summary>--platform: the platforms to build (several: an image index of them); empty: the host's.</summary>
+    public IReadOnlyList<Quai.Oci.Image.Platform> Platforms { get; init; } = [];
 }

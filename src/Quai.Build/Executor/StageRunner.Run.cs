@@ -36,6 +36,7 @@ internal sealed partial class StageRunner
     {
         var engine = run.Engine;
         if (_image is null) throw new BuildException($"{Where(r)}: RUN on an empty image (FROM scratch with nothing copied yet): there is no program to run");
+        EnsureCanRun(r); // a foreign platform runs through a qemu binfmt_misc handler, or not at all
         var o = new RunOptions
         {
             Image = _image, Cmd = cmd, Entrypoint = "", Env = [.. _config.Env ?? [], .. argEnv],
@@ -47,6 +48,7 @@ internal sealed partial class StageRunner
         var c = engine.Create(o);
         try
         {
+            run.Shared.Started(c.Id); // killed if another stage fails
             int code;
             using (var follower = new JsonFileLogFollower(c.LogPath))
             {

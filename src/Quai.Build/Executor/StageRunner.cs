@@ -18,7 +18,7 @@ internal sealed partial class StageRunner(BuildRun run, Stage stage, string from
 
     public string Run(ref int step, int steps)
     {
-        Out.WriteLine($"#{++step}/{steps} [{stage.Name ?? stage.Index.ToString()}] FROM {from}");
+        Out.WriteLine($"#{++step}/{steps} [{run.PlatformLabel}{stage.Name ?? stage.Index.ToString()}] FROM {from}");
         From();
         foreach (var trigger in OnBuildTriggers()) Execute(trigger, ref step, steps, "ONBUILD ");
         foreach (var i in stage.Instructions) Execute(i, ref step, steps, "");
@@ -27,7 +27,8 @@ internal sealed partial class StageRunner(BuildRun run, Stage stage, string from
 
     private void Execute(Instruction i, ref int step, int steps, string prefix)
     {
-        Out.WriteLine($"#{++step}/{steps} [{stage.Name ?? stage.Index.ToString()}] {prefix}{i.Original}");
+        run.Shared.ThrowIfCancelled(); // another stage failed
+        Out.WriteLine($"#{++step}/{steps} [{run.PlatformLabel}{stage.Name ?? stage.Index.ToString()}] {prefix}{i.Original}");
         try { Step(i); }
         catch (BuildException) { throw; }
         catch (Exception e) when (e is IOException or ArgumentException or FormatException or InvalidOperationException or UnauthorizedAccessException
@@ -40,15 +41,18 @@ internal sealed partial class StageRunner(BuildRun run, Stage stage, string from
 
     private void From()
     {
-        if (from.Equals("scratch", StringComparison.OrdinalIgnoreCase)) { _platform = Platform.Host(); return; }
+        var platform = StagePlatform();
+        if (from.Equals("scratch", StringComparison.OrdinalIgnoreCase)) { _platform = platform; return; }
         if (StageGraph.Find(run.File, from) is { } s && s.Index < stage.Index) _image = run.Built[s.Index];
         else
         {
-            try { _image = run.Engine.Images.Find(from).Id; }
+            Quai.Images.Metadata.ImageRecord found;
+            try { found = run.Engine.Images.Find(from); }
             catch (ImageNotFoundException)
             {
                 throw new BuildException($"{Where(stage.From)}: FROM {from}: image not found locally (pull it first, or load it)");
             }
+            _image = (run.Engine.Images.ForPlatform(found, platform) ?? throw NoPlatform(found, platform)).Id;
         }
         _config = run.Engine.Images.Resolve(_image).Config.Config ?? new ContainerConfig();
     }
@@ -197,6 +201,7 @@ internal sealed partial class StageRunner(BuildRun run, Stage stage, string from
     private void Commit(Instruction i, string createdBy, string? contentKey, Func<string>? make = null)
     {
         var key = StepCache.Key(_image ?? "scratch:" + _platform, createdBy, contentKey ?? "", ConfigKey());
+        using var making = run.Shared.LockStep(key); // a parallel stage making the same step: wait, then hit the cache
         if (!run.Request.NoCache && run.Cache.Lookup(key) is { } hit && run.Engine.Images.TryFind(hit) is { } found)
         {
             Out.WriteLine($"#  CACHED");

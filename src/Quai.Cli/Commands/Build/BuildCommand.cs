@@ -35,11 +35,16 @@ public static class BuildCommand
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Suppress the build output and print image ID on success" };
         var iidfile = new Option<string?>("--iidfile") { Description = "Write the image ID to a file" };
         var progress = new Option<string?>("--progress") { Description = "Set type of progress output (\"auto\", \"plain\", \"tty\", \"quiet\")" };
+        var platform = new Option<string[]>("--platform") { Description = "Set target platform for build (e.g. \"linux/arm64\", or \"linux/amd64,linux/arm64\" for an image index)" };
         var context = new Argument<string>("PATH");
         var cmd = new Command(name, "Build an image from a Dockerfile") { tags, file, buildArgs, labels, target, noCache, quiet, iidfile, progress, context };
+        cmd.Add(platform);
         cmd.SetAction(p => EngineCli.Run(cli, p, engine =>
         {
             var ctx = p.GetValue(context)!;
+            List<Quai.Oci.Image.Platform> platforms;
+            try { platforms = BuildPlatforms.ParseList(p.GetValue(platform)); }
+            catch (FormatException e) { cli.Err.WriteLine("ERROR: " + e.Message); return 1; }
             string text, dockerfileName;
             string? inContext;
             string dir;
@@ -67,6 +72,7 @@ public static class BuildCommand
                 ContextDir = dir, DockerfileText = text, DockerfileName = dockerfileName, DockerfileInContext = inContext,
                 Tags = p.GetValue(tags) ?? [], BuildArgs = Pairs(p.GetValue(buildArgs), fromEnv: true), Labels = Pairs(p.GetValue(labels), fromEnv: false),
                 Target = p.GetValue(target), NoCache = p.GetValue(noCache), Progress = q ? TextWriter.Null : cli.Err,
+                Platforms = platforms,
             };
             try
             {
