@@ -199,9 +199,11 @@ public sealed class BuildContext : IDisposable
     /// <summary>The SHA-256 of a file's content, read once per context.</summary>
     internal byte[] ContentHash(ContextEntry file)
     {
-        if (_contentHashes.TryGetValue(file.Path, out var hash)) return hash;
+        lock (_contentHashes) // stages of a build run in parallel
+            if (_contentHashes.TryGetValue(file.Path, out var known)) return known;
+        byte[] hash;
         using (var s = OpenRead(file)) hash = System.Security.Cryptography.SHA256.HashData(s);
-        _contentHashes[file.Path] = hash;
+        lock (_contentHashes) _contentHashes[file.Path] = hash;
         return hash;
     }
 

@@ -38,4 +38,6 @@ public sealed class BuildRequest
     public long ShmSize { get; init; }
     /// <summary>--ulimit of every RUN container.</summary>
     public IReadOnlyList<Quai.Engine.Containers.Ulimit> Ulimits { get; init; } = [];
+    /// <summary>--platform: the platforms to build (several: an image index of them); empty: the host's.</summary>
+    public IReadOnlyList<Quai.Oci.Image.Platform> Platforms { get; init; } = [];
 }

@@ -3,7 +3,9 @@ using Quai.Build.Syntax;
 namespace Quai.Build.Executor;
 
 /// <summary>Which stages a target needs, in an order where each comes after the stages it uses
-/// (FROM an earlier stage, COPY --from=stage): only those are built, as BuildKit does.</summary>
+/// (FROM an earlier stage, COPY --from=stage, RUN --mount=from=stage): only those are built, as BuildKit
+/// does; <see cref="DependenciesOf"/> gives the edges the builder schedules by (a stage starts when the
+/// stages it uses are done, independent ones at the same time).</summary>
 public static class StageGraph
 {
     /// <summary>The stage a FROM or COPY --from names: by name (case-insensitive) or index; null: an image.</summary>
@@ -43,6 +45,10 @@ public static class StageGraph
         Visit(target, null);
         return order;
     }
+
+    /// <summary>The stages <paramref name="s"/> uses directly, each once.</summary>
+    public static List<Stage> DependenciesOf(Dockerfile file, Stage s, Func<Stage, string> fromOf)
+        => Dependencies(file, s, fromOf).DistinctBy(d => d.Index).ToList();
 
     private static IEnumerable<Stage> Dependencies(Dockerfile file, Stage s, Func<Stage, string> fromOf)
     {

@@ -64,6 +64,7 @@ internal sealed partial class StageRunner
     {
         var engine = run.Engine;
         if (_image is null) throw new BuildException($"{Where(r)}: RUN on an empty image (FROM scratch with nothing copied yet): there is no program to run");
+        EnsureCanRun(r); // a foreign platform runs through a qemu binfmt_misc handler, or not at all
         using var mounts = PrepareMounts(r, plans);
         var o = new RunOptions
         {
@@ -82,6 +83,7 @@ internal sealed partial class StageRunner
         var c = engine.Create(o);
         try
         {
+            run.Shared.Started(c.Id); // killed if another stage fails
             var stubs = mounts.Mounts.Count > 0 ? MissingTargets(c, mounts.Mounts.Select(m => m.Destination)) : Stubs.None;
             int code;
             using (var follower = new JsonFileLogFollower(c.LogPath))

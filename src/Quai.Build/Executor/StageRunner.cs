@@ -18,7 +18,7 @@ internal sealed partial class StageRunner(BuildRun run, Stage stage, string from
     private TextWriter Out => run.Progress.Writer(_step);
     private ProgressStep? _step;      // the step being reported
     private int _index, _total;       // its [stage i/n]
-    private string? StageName => stage.Name ?? (run.File.Stages.Count > 1 ? $"stage-{stage.Index}" : null);
+    private string? StageName => (run.PlatformLabel + (stage.Name ?? (run.File.Stages.Count > 1 ? $"stage-{stage.Index}" : ""))).Trim() is { Length: > 0 } n ? n : null;
 
     public string Run(ref int step, int steps)
     {
@@ -36,6 +36,7 @@ internal sealed partial class StageRunner(BuildRun run, Stage stage, string from
 
     private void Execute(Instruction i, ref int step, int steps, string prefix)
     {
+        run.Shared.ThrowIfCancelled(); // another stage failed
         ++step;
         _step = run.Progress.Start(StageName, ++_index, _total, prefix + i.Original);
         try { Step(i); }
@@ -53,15 +54,18 @@ internal sealed partial class StageRunner(BuildRun run, Stage stage, string from
 
     private void From()
     {
-        if (from.Equals("scratch", StringComparison.OrdinalIgnoreCase)) { _platform = Platform.Host(); return; }
+        var platform = StagePlatform();
+        if (from.Equals("scratch", StringComparison.OrdinalIgnoreCase)) { _platform = platform; return; }
         if (StageGraph.Find(run.File, from) is { } s && s.Index < stage.Index) _image = run.Built[s.Index];
         else
         {
-            try { _image = run.Engine.Images.Find(from).Id; }
+            Quai.Images.Metadata.ImageRecord found;
+            try { found = run.Engine.Images.Find(from); }
             catch (ImageNotFoundException)
             {
                 throw new BuildException($"{Where(stage.From)}: FROM {from}: image not found locally, and pull access is not supported yet: load or import {from}");
             }
+            _image = (run.Engine.Images.ForPlatform(found, platform) ?? throw NoPlatform(found, platform)).Id;
         }
         _config = run.Engine.Images.Resolve(_image).Config.Config ?? new ContainerConfig();
     }
@@ -346,6 +350,7 @@ internal sealed partial class StageRunner(BuildRun run, Stage stage, string from
     {
         var key = _keyExtra is null ? StepCache.Key(_image ?? "scratch:" + _platform, createdBy, contentKey ?? "", ConfigKey())
             : StepCache.Key(_image ?? "scratch:" + _platform, createdBy, contentKey ?? "", ConfigKey(), _keyExtra);
+        using var making = run.Shared.LockStep(key); // a parallel stage making the same step: wait, then hit the cache
         if (!NoCache && run.Cache.Lookup(key) is { } hit && run.Engine.Images.TryFind(hit) is { } found)
         {
             run.Progress.Cached(_step!);

@@ -45,15 +45,19 @@ public static class BuildCommand
         var addHost = new Option<string[]>("--add-host") { Description = "Add a custom host-to-IP mapping (format: \"host:ip\")" };
         var shmSize = new Option<string?>("--shm-size") { Description = "Shared memory size for build containers" };
         var ulimit = new Option<string[]>("--ulimit") { Description = "Ulimit options" };
+        var platform = new Option<string[]>("--platform") { Description = "Set target platform for build (e.g. \"linux/arm64\", or \"linux/amd64,linux/arm64\" for an image index)" };
         var context = new Argument<string>("PATH");
         var check = new Option<bool>("--check") { Description = "Shorthand for \"--call=check\": run the build checks, do not build" };
-        var cmd = new Command(name, "Build an image from a Dockerfile") { tags, file, buildArgs, labels, target, noCache, quiet, iidfile, progress, output, metadataFile, pull, noCacheFilter, secrets, ssh, network, addHost, shmSize, ulimit, context, check };
+        var cmd = new Command(name, "Build an image from a Dockerfile") { tags, file, buildArgs, labels, target, noCache, quiet, iidfile, progress, output, metadataFile, pull, noCacheFilter, secrets, ssh, network, addHost, shmSize, ulimit, platform, context, check };
         cmd.SetAction(p => EngineCli.Run(cli, p, engine =>
         {
             var ctx = p.GetValue(context)!;
             RunFlags run;
             try { run = ParseRunFlags(p.GetValue(secrets), p.GetValue(ssh), p.GetValue(network), p.GetValue(addHost), p.GetValue(shmSize), p.GetValue(ulimit)); }
             catch (FormatException e) { return cli.Fail(e.Message, 1); }
+            List<Quai.Oci.Image.Platform> platforms;
+            try { platforms = BuildPlatforms.ParseList(p.GetValue(platform)); }
+            catch (FormatException e) { return Failed(cli, e.Message); }
             if (ContextSource.IsRemote(ctx))
                 return Failed(cli, $"unable to prepare context: remote contexts (git repositories and URLs) are not supported yet: clone or download {ctx} and build the directory");
             BuildOutput result;
@@ -113,6 +117,7 @@ public static class BuildCommand
                     Reporter = reporter, KeepImage = result.KeepsImage,
                     NoCacheFilter = (p.GetValue(noCacheFilter) ?? []).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList(),
                     Secrets = run.Secrets, Ssh = run.Ssh, Network = run.Network, ExtraHosts = run.Hosts, ShmSize = run.Shm, Ulimits = run.Ulimits,
+                    Platforms = platforms,
                 };
                 var id = new Builder(engine).Build(request);
                 Export(engine, result, id, request.Tags, reporter);
