@@ -16,6 +16,11 @@ public sealed class Builder(ContainerEngine engine)
     {
         var progress = request.Reporter ?? (request.Progress == TextWriter.Null ? BuildProgress.Null : BuildProgress.Plain(request.Progress));
         try { return Build(request, progress); }
+        catch (Exception) when (StepContainerSweep.Interrupting)
+        {
+            StepContainerSweep.AwaitInterruptExit(); // Ctrl-C: the handler ends the process with 130
+            throw;
+        }
         catch (BuildException e)
         {
             progress.FailRunning(e.Message);

@@ -7,7 +7,7 @@ namespace Quai.Build.Executor;
 public enum StdinKind { Dockerfile, Tar, Gzip, Bzip2, Xz, Zstd }
 
 /// <summary>Where a build's context comes from: a directory given by the user (used in place), or a tar read
-/// from stdin (plain, gzip or zstd), extracted with the store's hostile-archive rules (entries resolved inside
+/// from stdin (plain, gzip, bzip2, xz or zstd), extracted with the store's hostile-archive rules (entries resolved inside
 /// the directory, never written through a symlink, no device nodes) into a private temporary directory that
 /// <see cref="Dispose"/> removes, also when the build fails.</summary>
 public sealed class ContextSource : IDisposable
@@ -77,12 +77,13 @@ public sealed class ContextSource : IDisposable
     /// <summary>Extracts a (possibly compressed) context tar into a new private directory.</summary>
     public static ContextSource Extract(Stream archive, StdinKind kind)
     {
-        if (kind is StdinKind.Bzip2 or StdinKind.Xz)
-            throw new BuildException($"unable to prepare context: a {(kind == StdinKind.Xz ? "xz" : "bzip2")}-compressed context is not supported yet: decompress it (or use gzip or zstd)");
         var src = Empty();
         try
         {
-            using var tar = LayerCompression.Decompress(archive, out _);
+            // bzip2 and xz as ADD reads them; plain, gzip and zstd as the store reads layers
+            using var tar = kind is StdinKind.Bzip2 or StdinKind.Xz
+                ? ArchiveSource.Decompress(archive, kind == StdinKind.Xz ? ArchiveCompression.Xz : ArchiveCompression.Bzip2)
+                : LayerCompression.Decompress(archive, out _);
             TarExtractor.Extract(tar, src.Dir, new ExtractOptions { Owner = (0u, 0u), SkipDevices = true, What = "build context entry" });
             return src;
         }

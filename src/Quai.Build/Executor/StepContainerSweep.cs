@@ -39,7 +39,6 @@ public sealed class StepContainerSweep : IDisposable
         return new StepContainerSweep(engine);
     }
 
-    /// <summary>Directory of this build's heredoc scripts (RUN &lt;&lt;EOF with a #! line), removed by the sweep once the build is gone.</summary>
     /// <summary>Marks a container the build makes (a RUN step, or a created one it reads an image through): owned by
     /// this builder (swept if it dies), no anonymous volumes for the image's VOLUMEs, no health check.</summary>
     public static RunOptions Mark(RunOptions o)
@@ -50,18 +49,40 @@ public sealed class StepContainerSweep : IDisposable
         return o;
     }
 
+    /// <summary>Directory of this build's heredoc scripts (RUN &lt;&lt;EOF with a #! line), removed by the sweep once the build is gone.</summary>
     public static string PipesDir(ContainerEngine engine) => Path.Combine(engine.Root, "build-pipes", Owner.Replace(':', '-'));
+
+    private static volatile bool s_interrupting;
+
+    /// <summary>True once SIGINT/SIGTERM is being handled: the build's own failure (its RUN killed by the
+    /// handler) is not what the process reports.</summary>
+    public static bool Interrupting => s_interrupting;
+
+    /// <summary>Called by a build failing while it is interrupted: waits for the handler to end the process
+    /// with 130 (143), so the exit status is the interrupt's, not the killed step's.</summary>
+    public static void AwaitInterruptExit()
+    {
+        if (s_interrupting) Thread.Sleep(Timeout.Infinite);
+    }
 
     private void Interrupt(int code)
     {
         if (Interlocked.Exchange(ref _interrupted, 1) != 0) return;
+        s_interrupting = true;
         try
         {
             RemoveWhere(_engine, owner => owner == Owner);
             try { Directory.Delete(PipesDir(_engine), true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             Console.Error.WriteLine("ERROR: failed to solve: canceled");
+            Console.Error.Flush();
         }
-        finally { Environment.Exit(code); }
+        finally
+        {
+            // _exit, not Environment.Exit: from a signal handler's thread, the managed shutdown (ProcessExit on
+            // the finalizer thread, the signal registrations' own finalizers) can deadlock and leave the
+            // process running; everything this build made is already removed
+            Quai.Interop.Libc.Exit(code);
+        }
     }
 
     /// <summary>Removes the step containers, heredoc scripts and cache temp files of builders that are gone.</summary>
