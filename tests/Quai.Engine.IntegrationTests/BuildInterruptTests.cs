@@ -23,7 +23,13 @@ public sealed partial class BuildInterruptTests(QuaiHost q) : IClassFixture<Quai
     private (Process Build, StringBuilder Err) StartSlowBuild(string tag)
     {
         b.Write("Dockerfile", Slow);
-        var p = q.Start(["build", "-t", tag, b.Ctx]);
+        // as a terminal starts it: SIGINT at its default disposition, whatever the test host inherited (a job
+        // started in the background by a non-interactive shell has SIGINT ignored, and keeps it ignored, as
+        // every Unix program honours an inherited SIG_IGN of SIGINT); env execs quai, so the pid is quai's
+        var psi = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in (string[])["--default-signal=INT", QuaiHost.Bin, "--root", q.Root, "build", "-t", tag, b.Ctx]) psi.ArgumentList.Add(a);
+        psi.Environment.Remove("QUAI_ROOT");
+        var p = Process.Start(psi)!;
         var err = new StringBuilder();
         var started = new ManualResetEventSlim();
         p.ErrorDataReceived += (_, e) =>
@@ -40,6 +46,20 @@ public sealed partial class BuildInterruptTests(QuaiHost q) : IClassFixture<Quai
             Assert.Fail("the RUN step did not start: " + err);
         }
         return (p, err);
+    }
+
+    private static string Locked(StringBuilder err) { lock (err) return err.ToString(); }
+
+    /// <summary>What each thread of a process that did not stop waits in (for the failure message).</summary>
+    private static string Threads(int pid)
+    {
+        try
+        {
+            var sig = File.ReadAllLines($"/proc/{pid}/status").Where(l => l.StartsWith("Sig", StringComparison.Ordinal));
+            return string.Join(' ', sig) + "\n" + string.Join('\n', Directory.EnumerateDirectories($"/proc/{pid}/task").Select(t =>
+                File.ReadAllText(Path.Combine(t, "comm")).Trim() + " " + File.ReadAllText(Path.Combine(t, "wchan")).Trim()));
+        }
+        catch (IOException e) { return e.Message; }
     }
 
     private List<string> ContainerIds() => BuildDir.Lines(q.Ok("ps", "-aq", "--no-trunc")).ToList();
@@ -81,7 +101,7 @@ public sealed partial class BuildInterruptTests(QuaiHost q) : IClassFixture<Quai
         var (again, err) = StartSlowBuild(tag);
         Assert.Contains("step-started", err.ToString());
         kill(again.Id, 2);
-        Assert.True(again.WaitForExit(30_000));
+        Assert.True(again.WaitForExit(30_000), "the build did not stop on SIGINT: " + Threads(again.Id) + "\n" + Locked(err));
         foreach (var id in ContainerIds()) q.Track(id);
     }
 
@@ -94,7 +114,7 @@ public sealed partial class BuildInterruptTests(QuaiHost q) : IClassFixture<Quai
         Assert.Single(ids);
         foreach (var id in ids) q.Track(id);
         Assert.Equal(0, kill(p.Id, 2)); // SIGINT, as Ctrl-C sends it
-        Assert.True(p.WaitForExit(30_000), "the build did not stop");
+        Assert.True(p.WaitForExit(30_000), "the build did not stop: " + Threads(p.Id) + "\n" + Locked(err));
         p.WaitForExit();
         Assert.Equal(130, p.ExitCode);
         lock (err) Assert.Contains("canceled", err.ToString());

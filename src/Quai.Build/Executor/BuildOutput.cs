@@ -1,4 +1,3 @@
-using System.IO.Pipes;
 using System.Text.Json;
 using Quai.Engine;
 using Quai.Engine.Containers;
@@ -101,7 +100,7 @@ public sealed record BuildOutput(OutputType Type, string? Dest, IReadOnlyList<st
                 var dir = Path.GetFullPath(Dest!);
                 Directory.CreateDirectory(dir);
                 long bytes = 0;
-                Pump(w => ExportImage(engine, imageId, w),
+                Quai.Fs.ArchivePipe.Pump(w => ExportImage(engine, imageId, w),
                      r => bytes = TarExtractor.Extract(r, dir, new ExtractOptions { SkipDevices = true, What = "exported file" }).FileBytes);
                 progress.Status(step, $"copying files {Quai.Build.Executor.Units.Human(bytes)} done");
                 return;
@@ -160,31 +159,6 @@ public sealed record BuildOutput(OutputType Type, string? Dest, IReadOnlyList<st
         finally { System.IO.Directory.Delete(target); }
     }
 
-    /// <summary>The export on a thread writing into a pipe, the extractor reading it here; the first real error wins.</summary>
-    private static void Pump(Action<Stream> write, Action<Stream> read)
-    {
-        using var server = new AnonymousPipeServerStream(PipeDirection.Out, HandleInheritability.None);
-        using var client = new AnonymousPipeClientStream(PipeDirection.In, server.ClientSafePipeHandle);
-        Exception? writeError = null;
-        var writer = new Thread(() =>
-        {
-            try { write(server); }
-            catch (Exception e) { writeError = e; }
-            finally { try { server.Dispose(); } catch (IOException) { } }
-        }) { IsBackground = true, Name = "build-output" };
-        writer.Start();
-        Exception? readError = null;
-        try
-        {
-            read(client);
-            client.CopyTo(Stream.Null);
-        }
-        catch (Exception e) { readError = e; }
-        finally { client.Dispose(); }
-        writer.Join();
-        if (writeError is not null && readError is null or Quai.Fs.TarFormatException or EndOfStreamException) throw writeError;
-        if (readError is not null) throw readError;
-    }
 
     /// <summary><c>--metadata-file</c>: BuildKit's JSON for an image result (<c>containerimage.digest</c>: the
     /// manifest, <c>containerimage.config.digest</c>, <c>containerimage.descriptor</c>, <c>image.name</c>), and

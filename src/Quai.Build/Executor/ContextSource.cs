@@ -63,7 +63,7 @@ public sealed class ContextSource : IDisposable
         var head = new byte[512];
         var n = stdin.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
         var kind = Detect(head.AsSpan(0, n));
-        var all = new Prefixed(head[..n], stdin);
+        var all = new Quai.Fs.PrefixedStream(head[..n], stdin);
         if (kind == StdinKind.Dockerfile)
         {
             using var reader = new StreamReader(all);
@@ -80,11 +80,22 @@ public sealed class ContextSource : IDisposable
         var src = Empty();
         try
         {
-            // bzip2 and xz as ADD reads them; plain, gzip and zstd as the store reads layers
-            using var tar = kind is StdinKind.Bzip2 or StdinKind.Xz
-                ? ArchiveSource.Decompress(archive, kind == StdinKind.Xz ? ArchiveCompression.Xz : ArchiveCompression.Bzip2)
-                : LayerCompression.Decompress(archive, out _);
-            TarExtractor.Extract(tar, src.Dir, new ExtractOptions { Owner = (0u, 0u), SkipDevices = true, What = "build context entry" });
+            // bzip2 and xz as ADD reads them (their decoders want a seekable stream: stdin is spooled to a file
+            // of the private temp directory first); plain, gzip and zstd as the store reads layers
+            Stream tar;
+            if (kind is StdinKind.Bzip2 or StdinKind.Xz)
+            {
+                var spool = new FileStream(Path.Combine(Path.GetDirectoryName(src.Dir)!, "stdin.raw"), new FileStreamOptions
+                {
+                    Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Options = FileOptions.DeleteOnClose,
+                    UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                });
+                archive.CopyTo(spool);
+                spool.Position = 0;
+                tar = ArchiveSource.Decompress(spool, kind == StdinKind.Xz ? ArchiveCompression.Xz : ArchiveCompression.Bzip2);
+            }
+            else tar = LayerCompression.Decompress(archive, out _);
+            using (tar) TarExtractor.Extract(tar, src.Dir, new ExtractOptions { Owner = (0u, 0u), SkipDevices = true, What = "build context entry" });
             return src;
         }
         catch (Exception e) when (e is InvalidDataException or Quai.Fs.TarFormatException or EndOfStreamException or IOException or UnauthorizedAccessException)
@@ -113,32 +124,5 @@ public sealed class ContextSource : IDisposable
         if (_temp is null) return;
         try { System.IO.Directory.Delete(_temp, true); }
         catch (DirectoryNotFoundException) { }
-    }
-
-    /// <summary>Bytes already read from a stream, then the rest of it.</summary>
-    private sealed class Prefixed(byte[] prefix, Stream inner) : Stream
-    {
-        private int _pos;
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-        public override int Read(Span<byte> buffer)
-        {
-            if (_pos < prefix.Length)
-            {
-                var n = Math.Min(buffer.Length, prefix.Length - _pos);
-                prefix.AsSpan(_pos, n).CopyTo(buffer);
-                _pos += n;
-                return n;
-            }
-            return inner.Read(buffer);
-        }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

@@ -1,4 +1,3 @@
-using System.IO.Pipes;
 using Quai.Engine.Containers;
 using Quai.Fs;
 using Quai.Interop;
@@ -26,7 +25,7 @@ public sealed class ContainerCopy(ContainerEngine engine)
         using var root = ContainerRoot.Open(engine, c);
         var (dir, entry) = Destination(root.Fd, ctrPath, src, CleanBase(hostAbs), contentsOnly: ContentsOnly(hostPath), where: root.Where);
         using (dir)
-            Pump(w => TreeArchiver.Write(host.Fd, hostAbs, entry, w, new ArchiveOptions { FollowStart = o.FollowLink, ContentsOnly = entry.Length == 0 }, "host"),
+            Quai.Fs.ArchivePipe.Pump(w => TreeArchiver.Write(host.Fd, hostAbs, entry, w, new ArchiveOptions { FollowStart = o.FollowLink, ContentsOnly = entry.Length == 0 }, "host"),
                  r => TarExtractor.Extract(r, dir.Fd, root.Where, new ExtractOptions { Owner = o.Archive ? null : (0u, 0u) }));
     }
 
@@ -52,7 +51,7 @@ public sealed class ContainerCopy(ContainerEngine engine)
         var hostAbs = Path.GetFullPath(hostPath);
         var (dir, entry) = Destination(host.Fd, hostAbs, src, CleanBase(ctrPath), contentsOnly: ContentsOnly(ctrPath), where: "host");
         using (dir)
-            Pump(w => TreeArchiver.Write(root.Fd, ctrPath, entry, w, Archive(root, o, entry.Length == 0), root.Where),
+            Quai.Fs.ArchivePipe.Pump(w => TreeArchiver.Write(root.Fd, ctrPath, entry, w, Archive(root, o, entry.Length == 0), root.Where),
                  r => TarExtractor.Extract(r, dir.Fd, hostPath, new ExtractOptions
                  {
                      Owner = o.Archive ? null : (Libc.GetEuid(), Libc.GetEgid()),
@@ -140,34 +139,5 @@ public sealed class ContainerCopy(ContainerEngine engine)
     {
         var slash = clean.LastIndexOf('/');
         return slash < 0 ? (".", clean) : (clean[..slash], clean[(slash + 1)..]);
-    }
-
-    /// <summary>Runs the archiver on a thread writing into a pipe while the extractor reads it here. The first real
-    /// error wins: an extractor failure breaks the writer's pipe, which is not worth reporting.</summary>
-    private static void Pump(Action<Stream> write, Action<Stream> read)
-    {
-        using var server = new AnonymousPipeServerStream(PipeDirection.Out, HandleInheritability.None);
-        using var client = new AnonymousPipeClientStream(PipeDirection.In, server.ClientSafePipeHandle);
-        Exception? writeError = null;
-        var writer = new Thread(() =>
-        {
-            try { write(server); }
-            catch (Exception e) { writeError = e; }
-            finally { try { server.Dispose(); } catch (IOException) { } }
-        }) { IsBackground = true, Name = "cp-archive" };
-        writer.Start();
-        Exception? readError = null;
-        try
-        {
-            read(client);
-            // drain what the extractor did not need (tar padding) so the writer can finish
-            client.CopyTo(Stream.Null);
-        }
-        catch (Exception e) { readError = e; }
-        finally { client.Dispose(); }
-        writer.Join();
-        // a truncated archive means the writer stopped first; anything else the writer saw is a broken pipe
-        if (writeError is not null && (readError is null or TarFormatException)) throw writeError;
-        if (readError is not null) throw readError;
     }
 }
