@@ -58,9 +58,9 @@ public sealed partial class ContainerEngine : IDisposable
             { throw new EngineUsageException($"\"{wanted}\": {e.Message}"); }
             var actual = image.Config.Platform;
             // a multi-platform image (an index) runs the image of the platform asked for
-            if (!platform.Matches(actual) && Images.ForPlatform(image.Record, platform) is { } other) image = Images.Describe(other);
-            else if (!platform.Matches(actual))
-                throw new EngineUsageException($"image with reference {o.Image} was found but does not match the specified platform: wanted {platform}, actual: {actual}");
+            if (!platform.Matches(actual))
+                image = Images.ForPlatform(image.Record, platform) is { } other ? Images.Describe(other)
+                    : throw new EngineUsageException($"image with reference {o.Image} was found but does not match the specified platform: wanted {platform}, actual: {actual}");
         }
         var hc = o.HostConfig;
         RestartManager_Validate(hc);

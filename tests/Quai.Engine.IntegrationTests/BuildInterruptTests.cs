@@ -23,13 +23,7 @@ public sealed partial class BuildInterruptTests(QuaiHost q) : IClassFixture<Quai
     private (Process Build, StringBuilder Err) StartSlowBuild(string tag)
     {
         b.Write("Dockerfile", Slow);
-        // as a terminal starts it: SIGINT at its default disposition, whatever the test host inherited (a job
-        // started in the background by a non-interactive shell has SIGINT ignored, and keeps it ignored, as
-        // every Unix program honours an inherited SIG_IGN of SIGINT); env execs quai, so the pid is quai's
-        var psi = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in (string[])["--default-signal=INT", QuaiHost.Bin, "--root", q.Root, "build", "-t", tag, b.Ctx]) psi.ArgumentList.Add(a);
-        psi.Environment.Remove("QUAI_ROOT");
-        var p = Process.Start(psi)!;
+        var p = q.Start(["build", "-t", tag, b.Ctx], defaultSigint: true); // as a terminal starts it
         var err = new StringBuilder();
         var started = new ManualResetEventSlim();
         p.ErrorDataReceived += (_, e) =>

@@ -86,9 +86,14 @@ public sealed class QuaiHost : IDisposable
         return new Result(p.ExitCode, o.Result, e.Result);
     }
 
-    public Process Start(string[] args, bool redirectStdin = false, string? cwd = null)
+    /// <summary>Starts quai on this root. <paramref name="defaultSigint"/>: with SIGINT at its default disposition,
+    /// as a terminal starts it, whatever the test host inherited (a job started in the background by a
+    /// non-interactive shell has SIGINT ignored, and quai keeps an inherited SIG_IGN as Unix programs do);
+    /// env execs quai, so the process's pid is quai's.</summary>
+    public Process Start(string[] args, bool redirectStdin = false, string? cwd = null, bool defaultSigint = false)
     {
-        var psi = new ProcessStartInfo(Bin) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = redirectStdin, UseShellExecute = false };
+        var psi = new ProcessStartInfo(defaultSigint ? "env" : Bin) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = redirectStdin, UseShellExecute = false };
+        if (defaultSigint) { psi.ArgumentList.Add("--default-signal=INT"); psi.ArgumentList.Add(Bin); }
         if (cwd is not null) psi.WorkingDirectory = cwd;
         psi.ArgumentList.Add("--root");
         psi.ArgumentList.Add(Root);
