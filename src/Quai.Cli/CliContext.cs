@@ -96,6 +96,7 @@ public sealed class CliContext
         catch (ImageNotFoundException e) { return Fail(e.Message, ExitError); }
         catch (ImageConflictException e) { return Fail(e.Message, ExitError); }
         catch (UsageException e) { return Fail(e.Message, ExitUsage); }
+        catch (Quai.Registry.Client.RegistryException e) { return Fail(e.Message, ExitError); }
         catch (FormatException e) { return Fail(e.Message, ExitUsage); }
         catch (TarFormatException e) { return Fail(e.Message, ExitError); }
         catch (InvalidDataException e) { return Fail(e.Message, ExitError); }

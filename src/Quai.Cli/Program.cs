@@ -15,6 +15,7 @@ if (ContainerCommands.RunHidden(args) is { } monitorExit) return monitorExit;
 // One line per command group; container commands will add theirs here (Commands/Containers/).
 var cli = new CliContext(new RootCommand("quai: a daemonless container engine"));
 ImageCommands.Register(cli);
+Quai.Cli.Commands.Registry.TransferCommands.Register(cli);
 Quai.Cli.Commands.Build.BuildCommand.Register(cli);
 SystemCommands.Register(cli);
 ContainerCommands.Register(cli);

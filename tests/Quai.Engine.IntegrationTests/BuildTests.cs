@@ -123,7 +123,7 @@ public sealed class BuildTests(QuaiHost q) : IClassFixture<QuaiHost>, IDisposabl
     [InlineData("FROM bb\nRUN true\nFROBNICATE x\n", "Dockerfile:3: unknown instruction: FROBNICATE")]
     [InlineData("FROM bb\nRUN echo start && exit 3\n", "Dockerfile:2: process \"/bin/sh -c echo start && exit 3\" did not complete successfully: exit code: 3")]
     [InlineData("FROM bb\nCOPY ../outside /x\n", "Dockerfile:2: COPY")]
-    [InlineData("FROM no-such-image-here\n", "Dockerfile:1: FROM no-such-image-here: image not found locally")]
+    [InlineData("FROM no-such-image-here\n", "Dockerfile:1: FROM no-such-image-here: failed to resolve source metadata for no-such-image-here")]
     [InlineData("FROM bb AS a\nCOPY --from=b /x /x\nFROM bb AS b\nCOPY --from=a /x /x\n", "circular dependency")]
     public void Bad_input_fails_naming_the_line_and_tags_nothing(string dockerfile, string error)
     {

@@ -16,6 +16,11 @@ public sealed class BuildRequest
     public IReadOnlyDictionary<string, string> BuildArgs { get; init; } = new Dictionary<string, string>();
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
     public string? Target { get; init; }
+    /// <summary>Pulls a base image (store, reference, platform) into the store; null: base images come from the store only.
+    /// The CLI gives the registry client's pull, so the builder does not depend on the registry component.</summary>
+    public Action<Quai.Images.ImageStore, string, Quai.Oci.Image.Platform>? PullBase { get; init; }
+    /// <summary><c>--pull</c>: pull every FROM image even when the store has it.</summary>
+    public bool AlwaysPull { get; init; }
     public bool NoCache { get; init; }
     /// <summary>Where step lines and RUN output go.</summary>
     public TextWriter Progress { get; init; } = TextWriter.Null;

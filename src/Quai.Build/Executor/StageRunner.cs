@@ -57,17 +57,36 @@ internal sealed partial class StageRunner(BuildRun run, Stage stage, string from
         var platform = StagePlatform();
         if (from.Equals("scratch", StringComparison.OrdinalIgnoreCase)) { _platform = platform; return; }
         if (StageGraph.Find(run.File, from) is { } s && s.Index < stage.Index) _image = run.Built[s.Index];
-        else
-        {
-            Quai.Images.Metadata.ImageRecord found;
-            try { found = run.Engine.Images.Find(from); }
-            catch (ImageNotFoundException)
-            {
-                throw new BuildException($"{Where(stage.From)}: FROM {from}: image not found locally, and pull access is not supported yet: load or import {from}");
-            }
-            _image = (run.Engine.Images.ForPlatform(found, platform) ?? throw NoPlatform(found, platform)).Id;
-        }
+        else _image = BaseImage(from, platform).Id;
         _config = run.Engine.Images.Resolve(_image).Config.Config ?? new ContainerConfig();
+    }
+
+    /// <summary>FROM an image: the store's, pulled first with --pull or when the store lacks it.</summary>
+    private Quai.Images.Metadata.ImageRecord BaseImage(string from, Quai.Oci.Image.Platform platform)
+    {
+        var pull = run.Request.PullBase;
+        if (pull is not null && run.Request.AlwaysPull) Pull(from, platform);
+        Quai.Images.Metadata.ImageRecord found;
+        try { found = run.Engine.Images.Find(from); }
+        catch (ImageNotFoundException) when (pull is not null && !run.Request.AlwaysPull)
+        {
+            Pull(from, platform);
+            found = run.Engine.Images.Find(from);
+        }
+        catch (ImageNotFoundException)
+        {
+            throw new BuildException($"{Where(stage.From)}: FROM {from}: image not found locally: load, import or pull {from}");
+        }
+        return run.Engine.Images.ForPlatform(found, platform) ?? throw NoPlatform(found, platform);
+    }
+
+    private void Pull(string from, Quai.Oci.Image.Platform platform)
+    {
+        try { run.Request.PullBase!(run.Engine.Images, from, platform); }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw new BuildException($"{Where(stage.From)}: FROM {from}: failed to resolve source metadata for {from}: {e.Message}");
+        }
     }
 
     /// <summary>The base image's ONBUILD triggers run first, then are not inherited.</summary>

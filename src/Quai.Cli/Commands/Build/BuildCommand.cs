@@ -37,7 +37,7 @@ public static class BuildCommand
         var progress = new Option<string?>("--progress") { Description = "Set type of progress output (\"auto\", \"plain\", \"tty\", \"quiet\")" };
         var output = new Option<string[]>("--output", "-o") { Description = "Output destination (format: \"type=local,dest=path\")" };
         var metadataFile = new Option<string?>("--metadata-file") { Description = "Write build result metadata to a file" };
-        var pull = new Option<bool>("--pull") { Description = "Always attempt to pull all referenced images (no registry client yet: base images come from the local store)" };
+        var pull = new Option<bool>("--pull") { Description = "Always attempt to pull all referenced images" };
         var noCacheFilter = new Option<string[]>("--no-cache-filter") { Description = "Do not cache specified stages" };
         var secrets = new Option<string[]>("--secret") { Description = "Secret to expose to the build (format: \"id=mysecret[,src=/local/secret]\")" };
         var ssh = new Option<string[]>("--ssh") { Description = "SSH agent socket to expose to the build (format: \"default|<id>[=<socket>]\")" };
@@ -71,8 +71,6 @@ public static class BuildCommand
             catch (ArgumentException e) { return Failed(cli, e.Message); }
             if (result.ToStdout && !Console.IsOutputRedirected)
                 return Failed(cli, "refusing to write the output to a terminal: redirect stdout or give dest=FILE");
-            if (p.GetValue(pull) && !q)
-                cli.Err.WriteLine("WARNING: --pull: there is no registry client yet; base images come from the local store");
             ContextSource? source = null;
             try
             {
@@ -113,7 +111,7 @@ public static class BuildCommand
                     ContextDir = source.Dir, DockerfileText = text, DockerfileName = dockerfileName, DockerfileInContext = inContext, DockerignoreText = ignoreText,
                     Tags = result.KeepsImage ? [.. p.GetValue(tags) ?? [], .. result.Names] : [],
                     BuildArgs = Pairs(p.GetValue(buildArgs), fromEnv: true), Labels = Pairs(p.GetValue(labels), fromEnv: false),
-                    Target = p.GetValue(target), NoCache = p.GetValue(noCache), Progress = q ? TextWriter.Null : cli.Err,
+                    Target = p.GetValue(target), AlwaysPull = p.GetValue(pull), PullBase = (store, image, plat) => PullBase(cli, store, image, plat), NoCache = p.GetValue(noCache), Progress = q ? TextWriter.Null : cli.Err,
                     Reporter = reporter, KeepImage = result.KeepsImage,
                     NoCacheFilter = (p.GetValue(noCacheFilter) ?? []).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList(),
                     Secrets = run.Secrets, Ssh = run.Ssh, Network = run.Network, ExtraHosts = run.Hosts, ShmSize = run.Shm, Ulimits = run.Ulimits,
@@ -141,6 +139,14 @@ public static class BuildCommand
             }
         }));
         return cmd;
+    }
+
+    /// <summary>A base image pulled for FROM, quietly (the build's own progress owns the terminal).</summary>
+    private static void PullBase(CliContext cli, Quai.Images.ImageStore store, string image, Quai.Oci.Image.Platform platform)
+    {
+        using var client = Registry.RegistryAccess.Client(cli);
+        Registry.RegistryAccess.Wait(new Quai.Registry.Distribution.Puller(store, client, Quai.Registry.Progress.NullProgress.Instance)
+            .PullAsync(Quai.Oci.Image.Reference.Parse(image), new Quai.Registry.Distribution.PullOptions { Platform = platform }));
     }
 
     private static int Failed(CliContext cli, string message)

@@ -15,10 +15,12 @@ public static class RunCommand
         var sigProxy = new Option<bool>("--sig-proxy") { Description = "Proxy received signals to the process", DefaultValueFactory = _ => true };
         var attach = new Option<string[]>("--attach", "-a") { Description = "Attach to STDIN, STDOUT or STDERR", AllowMultipleArgumentsPerToken = false };
         var detachKeys = new Option<string?>("--detach-keys") { Description = "Override the key sequence for detaching a container" };
+        var pull = new Option<string?>("--pull") { Description = "Pull image before running (\"always\", \"missing\", \"never\")" };
         var image = new Argument<string>("IMAGE");
         var command = new Argument<string[]>("COMMAND") { Arity = ArgumentArity.ZeroOrMore };
         var cmd = new Command(run ? "run" : "create", run ? "Create and run a new container from an image" : "Create a new container");
         flags.AddTo(cmd);
+        cmd.Add(pull);
         if (run) { cmd.Add(detach); cmd.Add(sigProxy); cmd.Add(attach); cmd.Add(detachKeys); }
         cmd.Add(image);
         cmd.Add(command);
@@ -26,9 +28,11 @@ public static class RunCommand
         {
             RunOptions o;
             AttachOptions? ao = null;
+            string policy;
             var isDetach = !run || p.GetValue(detach);
             try
             {
+                policy = Registry.RunPull.Validate(p.GetValue(pull));
                 o = flags.Read(p, p.GetValue(image)!, p.GetValue(command) ?? [], isDetach);
                 if (run && !isDetach)
                 {
@@ -43,11 +47,16 @@ public static class RunCommand
             return EngineCli.Run(cli, p, engine =>
             {
                 Container c;
+                if (policy == "always" && Registry.RunPull.Pull(cli, engine.Images, o.Image, o.Platform) is { } failed)
+                    return EngineCli.Daemon(cli, failed, 125);
                 try { c = engine.Create(o); }
-                catch (ImageNotFoundException)
+                catch (ImageNotFoundException) when (policy != "always")
                 {
+                    if (policy == "never") return EngineCli.Daemon(cli, $"No such image: {ImageStore.DisplayName(o.Image)}", 125);
                     cli.Err.WriteLine($"Unable to find image '{ImageStore.DisplayName(o.Image)}' locally");
-                    return EngineCli.Daemon(cli, $"No such image: {ImageStore.DisplayName(o.Image)} (quai does not pull: load or import the image first)", 125);
+                    if (Registry.RunPull.Pull(cli, engine.Images, o.Image, o.Platform) is { } error) return EngineCli.Daemon(cli, error, 125);
+                    try { c = engine.Create(o); }
+                    catch (Exception e) when (e is ConflictException or NotFoundException or ImageNotFoundException) { return EngineCli.Daemon(cli, e.Message, 125); }
                 }
                 catch (Exception e) when (e is ConflictException or NotFoundException)
                 {
