@@ -2,7 +2,6 @@ using System.CommandLine;
 using Quai.Oci.Image;
 using Quai.Registry.Distribution;
 using Quai.Registry.Progress;
-using Quai.Cli.Output;
 
 namespace Quai.Cli.Commands.Registry;
 

@@ -3,7 +3,6 @@ using Quai.Images;
 using Quai.Oci.Image;
 using Quai.Registry.Distribution;
 using Quai.Registry.Progress;
-using Quai.Cli.Output;
 
 namespace Quai.Cli.Commands.Registry;
 

@@ -2,7 +2,7 @@ using Quai.Images;
 using Quai.Oci.Image;
 using Quai.Registry.Client;
 using Quai.Registry.Distribution;
-using Quai.Cli.Output;
+using Quai.Registry.Progress;
 
 namespace Quai.Cli.Commands.Registry;
 
@@ -27,7 +27,7 @@ public static class RunPull
             var reference = Reference.Parse(image);
             using var client = RegistryAccess.Client(cli);
             var options = new PullOptions { Platform = platform is { Length: > 0 } s ? Platform.Parse(s) : null };
-            RegistryAccess.Wait(new Puller(store, client, ProgressRenderer.ForConsole(cli.Err)).PullAsync(reference, options));
+            RegistryAccess.Wait(new Puller(store, client, ProgressRenderer.ForConsole(cli.Err, stderr: true)).PullAsync(reference, options));
             return null;
         }
         catch (Exception e) when (e is RegistryException or FormatException or InvalidDataException or IOException or HttpRequestException or TaskCanceledException)

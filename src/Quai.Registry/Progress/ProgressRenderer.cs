@@ -1,7 +1,6 @@
 using System.Globalization;
-using Quai.Registry.Progress;
 
-namespace Quai.Cli.Output;
+namespace Quai.Registry.Progress;
 
 /// <summary>Shows a pull's or push's progress the way the docker CLI does (its jsonmessage display): on a terminal
 /// one line per id, rewritten in place with a 50-column bar and sizes; otherwise one plain line per status change,
@@ -11,7 +10,8 @@ public sealed class ProgressRenderer(TextWriter output, bool terminal) : IProgre
     private readonly List<string> _ids = [];
     private readonly Lock _lock = new();
 
-    public static ProgressRenderer ForConsole(TextWriter output) => new(output, !Console.IsOutputRedirected);
+    /// <summary>For the process's stdout (or stderr, where <c>run</c> shows its pull): a terminal unless redirected.</summary>
+    public static ProgressRenderer ForConsole(TextWriter output, bool stderr = false) => new(output, !(stderr ? Console.IsErrorRedirected : Console.IsOutputRedirected));
 
     public void Report(ProgressEvent e)
     {
