@@ -23,6 +23,7 @@ public sealed class Puller(ImageStore store, RegistryClient client, IProgressSin
         var wanted = options.Platform ?? Platform.Host();
         using var session = store.BeginPull();
         session.IngestJson(top.Bytes, top.Digest, $"manifest {top.Digest}");
+        Quai.Interop.FaultPoint.Hit("registry.pull.manifest");
         Descriptor target = Descriptor.For(top.MediaType, top.Digest, top.Bytes.Length);
         FetchedManifest selected;
         if (MediaTypes.IsIndex(top.MediaType))
@@ -48,6 +49,7 @@ public sealed class Puller(ImageStore store, RegistryClient client, IProgressSin
 
         var repoDigest = $"{reference.Repository}@{top.Digest}";
         var tags = reference.Tag is not null ? new[] { reference.NameOnly().WithTag(reference.Tag) } : [];
+        Quai.Interop.FaultPoint.Hit("registry.pull.commit");
         var image = session.Commit(target, tags, wanted, repoDigest);
         progress.Report(new ProgressEvent(null, $"Digest: {top.Digest}"));
         var upToDate = before == image.Id;
@@ -156,6 +158,7 @@ public sealed class Puller(ImageStore store, RegistryClient client, IProgressSin
             // the store hashes while it writes; the digest and size are checked before the blob becomes visible
             await Task.Run(() => session.IngestBlob(counted, layer, $"layer {layer.Digest}"), ct).ConfigureAwait(false);
         }
+        Quai.Interop.FaultPoint.Hit("registry.pull.layer");
         progress.Report(new ProgressEvent(id, Status.Verifying));
         progress.Report(new ProgressEvent(id, Status.DownloadComplete));
     }

@@ -101,6 +101,7 @@ public sealed class Pusher(ImageStore store, RegistryClient client, IProgressSin
             var total = blob.Size;
             await client.UploadBlobAsync(reference, blob, () => store.Content.OpenRead(digest), show ? new SyncProgress(id, total, progress) : null, ct).ConfigureAwait(false);
             store.RecordBlobSource(digest, reference.Domain, reference.Path);
+            Quai.Interop.FaultPoint.Hit("registry.push.blob");
             if (show) progress.Report(new ProgressEvent(id, Status.Pushed));
         }
         finally { slots.Release(); }
