@@ -66,6 +66,9 @@ public sealed class QuaiHost : IDisposable
         Text("etc/notexec", "#!/bin/sh\necho hi\n");
     }
 
+    /// <summary>Environment variables every quai started by this host gets (e.g. a registry test's DOCKER_CONFIG).</summary>
+    public Dictionary<string, string> Env { get; } = [];
+
     public Result Run(params string[] args) => RunWith(null, TimeSpan.FromSeconds(60), args);
 
     public Result RunWith(string? stdin, TimeSpan timeout, params string[] args) => RunIn(null, stdin, timeout, args);
@@ -99,6 +102,7 @@ public sealed class QuaiHost : IDisposable
         psi.ArgumentList.Add(Root);
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment.Remove("QUAI_ROOT");
+        foreach (var (k, v) in Env) psi.Environment[k] = v;
         return Process.Start(psi)!;
     }
 
