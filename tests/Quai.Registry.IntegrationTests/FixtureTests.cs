@@ -232,6 +232,46 @@ public sealed class TokenRegistryTests(TokenRegistryFixture f) : IClassFixture<T
     }
 
     [Fact]
+    public void Tokens_issued_expired_are_refused_by_the_registry_and_the_next_one_works()
+    {
+        var ts = _r.TokenServer!;
+        var repo = RegistryServer.UniqueRepo("expired");
+        string Token()
+        {
+            var t = Tool.Run("curl", "-sS", "-f", "-u", $"{_r.User}:{_r.Password}", $"{ts.Realm}?service={ts.Service}&scope=repository:{repo}:pull").OrThrow();
+            var body = JsonNode.Parse(t.Out)!;
+            Assert.Equal(body["token"]!.GetValue<string>(), body["access_token"]!.GetValue<string>());
+            Assert.Equal(300, body["expires_in"]!.GetValue<int>());
+            return body["token"]!.GetValue<string>();
+        }
+        string Status(string token) => Tool.Run("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Authorization: Bearer " + token, $"{_r.BaseUri}v2/{repo}/tags/list").OrThrow().Out;
+        ts.ExpiredNext = 1;
+        Assert.Equal("401", Status(Token()));
+        Assert.Equal("404", Status(Token()));   // accepted: the repository does not exist
+        Assert.Equal(2, ts.Issued($"repository:{repo}:pull"));
+    }
+
+    [Fact]
+    public void Offline_tokens_give_a_refresh_token_that_posts_for_access_tokens()
+    {
+        var ts = _r.TokenServer!;
+        var login = JsonNode.Parse(Tool.Run("curl", "-sS", "-f", "-u", $"{_r.User}:{_r.Password}",
+            $"{ts.Realm}?service={ts.Service}&offline_token=true&client_id=quai").OrThrow().Out)!;
+        var refresh = login["refresh_token"]!.GetValue<string>();
+        var repo = RegistryServer.UniqueRepo("oauth");
+        var post = Tool.Run("curl", "-sS", "-f", "-d", "grant_type=refresh_token", "-d", "refresh_token=" + refresh, "-d", "service=" + ts.Service,
+            "-d", $"scope=repository:{repo}:pull", "-d", "client_id=quai", ts.Realm).OrThrow();
+        var token = JsonNode.Parse(post.Out)!["access_token"]!.GetValue<string>();
+        var status = Tool.Run("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Authorization: Bearer " + token, $"{_r.BaseUri}v2/{repo}/tags/list").OrThrow().Out;
+        Assert.Equal("404", status);
+        Assert.Contains(ts.Requests, q => q.Method == "POST" && q.GrantType == "refresh_token" && q.User == _r.User && q.Status == 200);
+        var bad = Tool.Run("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-d", "grant_type=refresh_token", "-d", "refresh_token=nope", ts.Realm).OrThrow();
+        Assert.Equal("401", bad.Out);
+        var password = Tool.Run("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-d", "grant_type=password", "-d", "username=" + _r.User, "-d", "password=" + _r.Password, ts.Realm).OrThrow();
+        Assert.Equal("200", password.Out);
+    }
+
+    [Fact]
     public void Anonymous_pull_works_when_the_token_server_allows_it()
     {
         using var tmp = new TempDir();
