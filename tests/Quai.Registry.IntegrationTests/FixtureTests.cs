@@ -183,6 +183,31 @@ public sealed class TlsBasicRegistryTests(TlsBasicRegistryFixture f) : IClassFix
     }
 }
 
+public sealed class MutualTlsRegistryTests
+{
+    [Fact]
+    public void A_registry_requiring_client_certificates_accepts_the_certs_d_pair_only()
+    {
+        using var tmp = new TempDir();
+        using var r = RegistryServer.TlsBasic("dave", "pw", requireClientCert: true);
+        var dir = r.HostCertDir!;
+        Assert.True(File.Exists(Path.Combine(dir, "client.cert")) && File.Exists(Path.Combine(dir, "client.key")));
+        var image = TestImages.Busybox(tmp.Sub("layout"));
+        var pushed = new Skopeo(r).Push(image, "mtls:latest");
+        Assert.True(new Skopeo(r).Inspect(pushed, raw: true).Ok);
+        // only the CA, no client pair: the TLS handshake is refused
+        Directory.CreateDirectory(tmp.Sub("ca-only"));
+        File.Copy(r.CaPath!, tmp.Sub("ca-only/ca.crt"));
+        var refused = new Skopeo(r.Host, http: false, tmp.Sub("ca-only"), r.User, r.Password).Inspect(pushed, raw: true);
+        Assert.False(refused.Ok, refused.ToString());
+        File.Copy(Path.Combine(dir, "client.cert"), tmp.Sub("client.cert"));   // curl's --cert reads ':' as a password separator
+        File.Copy(Path.Combine(dir, "client.key"), tmp.Sub("client.key"));
+        var curl = Tool.Run("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", r.CaPath!, "--cert", tmp.Sub("client.cert"),
+            "--key", tmp.Sub("client.key"), "-u", "dave:pw", $"https://{r.Host}/v2/").OrThrow();
+        Assert.Equal("200", curl.Out);
+    }
+}
+
 public sealed class TokenRegistryTests(TokenRegistryFixture f) : IClassFixture<TokenRegistryFixture>
 {
     private readonly RegistryServer _r = f.Registry;
