@@ -126,7 +126,8 @@ declare -A result=()
 row() { printf '%-30s %7.2f s  %7.1f MB/s\n' "$1" "$2" "$(echo "$uncompressed_mb * 1.048576 / $2" | bc -l)"; }
 
 q=$WORK/quai-root
-if [ -x "$QUAI_BIN" ] && "$QUAI_BIN" pull --help >/dev/null 2>&1; then
+# (System.CommandLine answers `--help` of an unknown command with the root's help and status 0)
+if [ -x "$QUAI_BIN" ] && "$QUAI_BIN" pull --help 2>&1 | grep -q 'quai pull'; then
   result[quai]=$(time_runs "rm -rf $q" "$QUAI_BIN --root $q pull $ref" "unmount_under $q; rm -rf $q")
   row "quai pull" "${result[quai]}"
 else

@@ -13,8 +13,10 @@ public enum RegistryMode { Plain, TlsBasic, Token }
 /// <list type="bullet">
 /// <item><see cref="Plain"/>: http, no auth.</item>
 /// <item><see cref="TlsBasic"/>: https with a certificate of a CA the fixture made (<see cref="CaPath"/>,
-/// and <see cref="CertsDir"/> laid out like /etc/docker/certs.d), htpasswd (bcrypt) Basic auth.</item>
-/// <item><see cref="Token"/>: http, token auth through the fixture's own <see cref="TokenServer"/>.</item>
+/// and <see cref="CertsDir"/> laid out like /etc/docker/certs.d), htpasswd (bcrypt) Basic auth;
+/// optionally mutual TLS (a client pair in certs.d).</item>
+/// <item><see cref="Token"/>: http (registry 2.8 takes token auth over plain http), token auth through
+/// the fixture's own <see cref="TokenServer"/> (its realm is http too).</item>
 /// </list>
 /// Dispose kills the registry, waits for it, stops the token server and deletes every directory.</summary>
 public sealed class RegistryServer : IDisposable
