@@ -13,8 +13,10 @@ public enum RegistryMode { Plain, TlsBasic, Token }
 /// <list type="bullet">
 /// <item><see cref="Plain"/>: http, no auth.</item>
 /// <item><see cref="TlsBasic"/>: https with a certificate of a CA the fixture made (<see cref="CaPath"/>,
-/// and <see cref="CertsDir"/> laid out like /etc/docker/certs.d), htpasswd (bcrypt) Basic auth.</item>
-/// <item><see cref="Token"/>: http, token auth through the fixture's own <see cref="TokenServer"/>.</item>
+/// and <see cref="CertsDir"/> laid out like /etc/docker/certs.d), htpasswd (bcrypt) Basic auth;
+/// optionally mutual TLS (a client pair in certs.d).</item>
+/// <item><see cref="Token"/>: http (registry 2.8 takes token auth over plain http), token auth through
+/// the fixture's own <see cref="TokenServer"/> (its realm is http too).</item>
 /// </list>
 /// Dispose kills the registry, waits for it, stops the token server and deletes every directory.</summary>
 public sealed class RegistryServer : IDisposable
@@ -22,6 +24,7 @@ public sealed class RegistryServer : IDisposable
     private Process? _process;
     private readonly StringBuilder _log = new();
     private readonly string _dir;
+    private readonly (string Cert, string Key)? _clientPair;
 
     public RegistryMode Mode { get; }
     public int Port { get; }
@@ -49,8 +52,15 @@ public sealed class RegistryServer : IDisposable
     /// <summary>What the registry printed so far (stdout and stderr, interleaved).</summary>
     public string Log { get { lock (_log) return _log.ToString(); } }
 
-    private RegistryServer(RegistryMode mode, string? user, string? password, bool allowAnonymousPull)
+    /// <summary>TlsBasic with <c>requireClientCert</c>: the registry refuses TLS clients without a
+    /// certificate of its CA; CertsDir/HOST also holds client.cert and client.key (Docker's names).</summary>
+    public bool RequiresClientCert { get; }
+    /// <summary>The CA itself (TlsBasic only): issue more server or client certificates with it.</summary>
+    public TestCa? Ca { get; }
+
+    private RegistryServer(RegistryMode mode, string? user, string? password, bool allowAnonymousPull, bool requireClientCert = false)
     {
+        RequiresClientCert = requireClientCert;
         Mode = mode; User = user; Password = password;
         _dir = Directory.CreateTempSubdirectory("quai-registry-").FullName;
         StorageDir = Path.Combine(_dir, "storage");
@@ -60,13 +70,14 @@ public sealed class RegistryServer : IDisposable
             string? certPath = null, keyPath = null, htpasswd = null;
             if (mode == RegistryMode.TlsBasic)
             {
-                var ca = TestCa.Create(Path.Combine(_dir, "ca"));
+                var ca = Ca = TestCa.Create(Path.Combine(_dir, "ca"));
                 CaPath = ca.CertPath;
                 (certPath, keyPath, _) = ca.IssueServer(Path.Combine(_dir, "tls"));
                 htpasswd = Path.Combine(_dir, "htpasswd");
                 var h = Tool.Run("htpasswd", "-Bbn", user!, password!);
                 if (!h.Ok) throw new InvalidOperationException("htpasswd (apache2-utils) failed: " + h);
                 File.WriteAllText(htpasswd, h.Out.Trim() + "\n");
+                if (requireClientCert) _clientPair = ca.IssueClient(Path.Combine(_dir, "client"));
             }
             if (mode == RegistryMode.Token)
                 TokenServer = new TokenServer(Path.Combine(_dir, "token"), user!, password!, allowAnonymousPull);
@@ -92,6 +103,11 @@ public sealed class RegistryServer : IDisposable
                 {
                     Directory.CreateDirectory(Path.Combine(CertsDir, h));
                     File.Copy(CaPath!, Path.Combine(CertsDir, h, "ca.crt"));
+                    if (_clientPair is { } pair)
+                    {
+                        File.Copy(pair.Cert, Path.Combine(CertsDir, h, "client.cert"));
+                        File.Copy(pair.Key, Path.Combine(CertsDir, h, "client.key"));
+                    }
                 }
             }
         }
@@ -105,8 +121,11 @@ public sealed class RegistryServer : IDisposable
     /// <summary>An http registry without auth.</summary>
     public static RegistryServer Plain() => new(RegistryMode.Plain, null, null, false);
 
-    /// <summary>An https registry (certificate for 127.0.0.1/localhost from a fresh CA) with htpasswd Basic auth.</summary>
-    public static RegistryServer TlsBasic(string user = "quai", string password = "quai-secret") => new(RegistryMode.TlsBasic, user, password, false);
+    /// <summary>An https registry (certificate for 127.0.0.1/localhost from a fresh CA) with htpasswd Basic
+    /// auth; with <paramref name="requireClientCert"/> it also demands a client certificate of that CA
+    /// (mutual TLS; the pair is in CertsDir/HOST as client.cert/client.key).</summary>
+    public static RegistryServer TlsBasic(string user = "quai", string password = "quai-secret", bool requireClientCert = false) =>
+        new(RegistryMode.TlsBasic, user, password, false, requireClientCert);
 
     /// <summary>An http registry with token auth through a <see cref="Fixtures.TokenServer"/> that knows
     /// <paramref name="user"/>; anonymous clients get pull tokens only when <paramref name="allowAnonymousPull"/>.</summary>
@@ -116,7 +135,10 @@ public sealed class RegistryServer : IDisposable
     /// <summary>"127.0.0.1:PORT/<paramref name="repositoryAndTag"/>".</summary>
     public string Ref(string repositoryAndTag) => $"{Host}/{repositoryAndTag}";
 
-    /// <summary>The file holding a blob in the filesystem driver (…/blobs/sha256/ab/abcd…/data), for tamper tests.</summary>
+    /// <summary>The file holding a blob in the filesystem driver (…/blobs/sha256/ab/abcd…/data), for tamper
+    /// tests. The registry serves it as it is (no check on read). Blobs are shared by every repository of
+    /// the registry: tamper only a blob no other test uses (e.g. the extra layer of
+    /// <c>TestImages.Busybox(dir, extraLayerBytes: N, seed: unique)</c>); the busybox layer and config are common.</summary>
     public string BlobDataPath(string digest)
     {
         var (alg, hex) = digest.Split(':') is [var a, var h] ? (a, h) : throw new ArgumentException("not a digest: " + digest);
@@ -155,6 +177,12 @@ public sealed class RegistryServer : IDisposable
                   tls:
                     certificate: {cert}
                     key: {key}
+
+                """);
+        if (cert is not null && RequiresClientCert)
+            c.Append($"""
+                    clientcas:
+                      - {CaPath}
 
                 """);
         if (htpasswd is not null)
@@ -196,6 +224,8 @@ public sealed class RegistryServer : IDisposable
     private string? WaitReady()
     {
         using var handler = new SocketsHttpHandler { SslOptions = { RemoteCertificateValidationCallback = (_, _, _, _) => true } };
+        using var client = _clientPair is { } pair ? System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(pair.Cert, pair.Key) : null;
+        if (client is not null) handler.SslOptions.ClientCertificates = [client];
         using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(2) };
         var deadline = DateTime.UtcNow.AddSeconds(15);
         while (DateTime.UtcNow < deadline)

@@ -31,6 +31,29 @@ public sealed class TestCa
         return new TestCa(cert, path);
     }
 
+    /// <summary>Writes a client certificate (clientAuth, CN <paramref name="commonName"/>) and its PKCS#8 key
+    /// into <paramref name="dir"/> as <paramref name="name"/>.cert and <paramref name="name"/>.key: Docker's
+    /// certs.d names for a client pair.</summary>
+    public (string CertPath, string KeyPath) IssueClient(string dir, string name = "client", string commonName = "quai-test-client")
+    {
+        Directory.CreateDirectory(dir);
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var req = new CertificateRequest($"CN={commonName}", key, HashAlgorithmName.SHA256);
+        req.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+        req.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
+        req.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(new OidCollection { new Oid("1.3.6.1.5.5.7.3.2") }, false));
+        req.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Certificate, true, false));
+        var serial = RandomNumberGenerator.GetBytes(16);
+        serial[0] &= 0x7F;
+        using var issued = req.Create(Certificate, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(29), serial);
+        var certPath = Path.Combine(dir, name + ".cert");
+        var keyPath = Path.Combine(dir, name + ".key");
+        File.WriteAllText(certPath, issued.ExportCertificatePem() + "\n");
+        File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem() + "\n");
+        File.SetUnixFileMode(keyPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        return (certPath, keyPath);
+    }
+
     /// <summary>Writes a server certificate (SAN IP 127.0.0.1 and ::1, DNS localhost and
     /// <paramref name="extraDnsNames"/>; serverAuth) and its PKCS#8 key as PEM files into
     /// <paramref name="dir"/>, named <paramref name="name"/>.crt and .key; returns both paths and the
