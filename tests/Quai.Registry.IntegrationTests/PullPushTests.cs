@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using Quai.Engine.IntegrationTests;
 using Quai.Registry.IntegrationTests.Fixtures;
 
 namespace Quai.Registry.IntegrationTests;

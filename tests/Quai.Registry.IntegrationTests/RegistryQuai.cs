@@ -32,7 +32,7 @@ public sealed class RegistryQuai : IDisposable
     public void SaveLogin(string host, string user, string password)
     {
         var auth = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}"));
-        File.WriteAllText(Path.Combine(ConfigDir, "config.json"), $$"""{"auths":{"{{host}}":{"auth":"{{auth}}"}}}""");
+        File.WriteAllText(Path.Combine(ConfigDir, "config.json"), "{\"auths\":{\"" + host + "\":{\"auth\":\"" + auth + "\"}}}");
     }
 
     /// <summary>The store's blob files (digest hex names).</summary>
