@@ -15,6 +15,9 @@ packages=(
   tini                                      # `quai run --init` (tini-static as /sbin/docker-init)
   bzip2 xz-utils zstd                       # ADD archive tests (compressing the fixtures)
   qemu-user-static                          # `quai build --platform` of foreign architectures (binfmt_misc)
+  docker-registry                           # distribution 2.8: the real registry of the registry tests and bench/pull.sh
+  apache2-utils                             # htpasswd -B: bcrypt users of the test registry's Basic auth
+  curl                                      # registry fixture self-tests (cut downloads, Range resumes)
 )
 missing=()
 for p in "${packages[@]}"; do
