@@ -3,35 +3,6 @@ using Quai.Registry.IntegrationTests.Fixtures;
 
 namespace Quai.Registry.IntegrationTests;
 
-/// <summary>One plain http registry shared by a test class.</summary>
-public sealed class PlainRegistryFixture : IDisposable
-{
-    public RegistryServer Registry { get; } = RegistryServer.Plain();
-    public void Dispose() => Registry.Dispose();
-}
-
-/// <summary>One https + htpasswd registry shared by a test class.</summary>
-public sealed class TlsBasicRegistryFixture : IDisposable
-{
-    public RegistryServer Registry { get; } = RegistryServer.TlsBasic("alice", "wonder-land");
-    public void Dispose() => Registry.Dispose();
-}
-
-/// <summary>One token-auth registry shared by a test class.</summary>
-public sealed class TokenRegistryFixture : IDisposable
-{
-    public RegistryServer Registry { get; } = RegistryServer.Token("bob", "builder-pass");
-    public void Dispose() => Registry.Dispose();
-}
-
-/// <summary>A temporary directory deleted at Dispose.</summary>
-public sealed class TempDir : IDisposable
-{
-    public string Path { get; } = Directory.CreateTempSubdirectory("quai-fixture-test-").FullName;
-    public string Sub(string name) => System.IO.Path.Combine(Path, name);
-    public void Dispose() { try { Directory.Delete(Path, recursive: true); } catch (DirectoryNotFoundException) { } }
-}
-
 public sealed class PlainRegistryTests(PlainRegistryFixture f) : IClassFixture<PlainRegistryFixture>
 {
     private readonly RegistryServer _r = f.Registry;
@@ -72,6 +43,43 @@ public sealed class PlainRegistryTests(PlainRegistryFixture f) : IClassFixture<P
         Assert.Equal(index.For("arm64").Layers[0].Digest, arm["Layers"]![0]!.GetValue<string>());
         Assert.Equal("arm64", arm["Architecture"]!.GetValue<string>());
         Assert.NotEqual(index.For("amd64").Layers[0].Digest, index.For("arm64").Layers[0].Digest);
+    }
+
+    [Fact]
+    public void Docker_media_types_push_verbatim_with_raw_push()
+    {
+        using var tmp = new TempDir();
+        var skopeo = new Skopeo(_r);
+        using var push = new RawPush(_r);
+        var image = TestImages.Busybox(tmp.Sub("single"), docker: true);
+        var pushed = push.Push(image, RegistryServer.UniqueRepo("docker"), "latest");
+        var raw = JsonNode.Parse(skopeo.Inspect(pushed, raw: true).OrThrow().Out)!;
+        Assert.Equal(TestImages.DockerManifestType, raw["mediaType"]!.GetValue<string>());
+        Assert.Equal(TestImages.DockerLayerType, raw["layers"]![0]!["mediaType"]!.GetValue<string>());
+        var list = TestImages.MultiArch(tmp.Sub("list"), "multi", docker: true);
+        var listed = push.Push(list, RegistryServer.UniqueRepo("docker-list"), "multi");
+        var rawList = skopeo.Inspect(listed, raw: true).OrThrow().Out;
+        Assert.Equal(list.IndexBytes, System.Text.Encoding.UTF8.GetBytes(rawList));
+        Assert.Equal(TestImages.DockerListType, JsonNode.Parse(rawList)!["mediaType"]!.GetValue<string>());
+        var arm = JsonNode.Parse(skopeo.Inspect(listed, false, "--override-arch", "arm64").OrThrow().Out)!;
+        Assert.Equal(list.For("arm64").Layers[0].Digest, arm["Layers"]![0]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void A_blob_tampered_through_BlobDataPath_is_served_as_tampered()
+    {
+        using var tmp = new TempDir();
+        // blobs are shared by all repositories of a registry: tamper only one that is this test's own
+        var image = TestImages.Busybox(tmp.Sub("layout"), extraLayerBytes: 1000, seed: Random.Shared.Next());
+        var repo = RegistryServer.UniqueRepo("tamper");
+        new Skopeo(_r).Push(image, repo + ":latest");
+        var layer = image.Layers[1];
+        var path = _r.BlobDataPath(layer.Digest);
+        var bytes = File.ReadAllBytes(path);
+        bytes[^1] ^= 0xFF;
+        File.WriteAllBytes(path, bytes);
+        Tool.Run("curl", "-sS", "-f", "-o", tmp.Sub("got"), $"{_r.BaseUri}v2/{repo}/blobs/{layer.Digest}").OrThrow();
+        Assert.Equal(bytes, File.ReadAllBytes(tmp.Sub("got")));
     }
 
     [Fact]
@@ -146,6 +154,18 @@ public sealed class TlsBasicRegistryTests(TlsBasicRegistryFixture f) : IClassFix
     }
 
     [Fact]
+    public void Raw_push_authenticates_with_basic()
+    {
+        using var tmp = new TempDir();
+        var image = TestImages.Busybox(tmp.Sub("layout"));
+        using var push = new RawPush(_r);
+        var pushed = push.Push(image, RegistryServer.UniqueRepo("tls-raw"), "v1");
+        Assert.Equal(image.ManifestBytes, System.Text.Encoding.UTF8.GetBytes(new Skopeo(_r).Inspect(pushed, raw: true).OrThrow().Out));
+        using var wrong = new RawPush(_r, _r.User, "wrong");
+        Assert.Throws<InvalidOperationException>(() => wrong.Push(image, RegistryServer.UniqueRepo("tls-raw-wrong"), "v1"));
+    }
+
+    [Fact]
     public void Without_the_ca_the_certificate_is_not_trusted()
     {
         var r = new Skopeo(_r.Host, http: false, certDir: null, _r.User, _r.Password).Inspect(_r.Ref("whatever:latest"), raw: true);
@@ -186,6 +206,18 @@ public sealed class TokenRegistryTests(TokenRegistryFixture f) : IClassFixture<T
     }
 
     [Fact]
+    public void Raw_push_goes_through_the_token_dance()
+    {
+        using var tmp = new TempDir();
+        var image = TestImages.Busybox(tmp.Sub("layout"), docker: true);
+        using var push = new RawPush(_r);
+        var repo = RegistryServer.UniqueRepo("token-raw");
+        var pushed = push.Push(image, repo, "v1");
+        Assert.True(_r.TokenServer!.Issued($"repository:{repo}:pull,push") > 0);
+        Assert.Equal(image.ManifestBytes, System.Text.Encoding.UTF8.GetBytes(new Skopeo(_r).Inspect(pushed, raw: true).OrThrow().Out));
+    }
+
+    [Fact]
     public void Wrong_password_is_refused_by_the_token_server_and_anonymous_by_the_registry()
     {
         using var tmp = new TempDir();
@@ -197,6 +229,46 @@ public sealed class TokenRegistryTests(TokenRegistryFixture f) : IClassFixture<T
         Assert.Contains(_r.TokenServer!.Requests, q => q.User == _r.User && q.Status == 401);
         var anonymous = skopeo.WithCreds(null, null).Inspect(pushed, raw: true);
         Assert.False(anonymous.Ok, anonymous.ToString());
+    }
+
+    [Fact]
+    public void Tokens_issued_expired_are_refused_by_the_registry_and_the_next_one_works()
+    {
+        var ts = _r.TokenServer!;
+        var repo = RegistryServer.UniqueRepo("expired");
+        string Token()
+        {
+            var t = Tool.Run("curl", "-sS", "-f", "-u", $"{_r.User}:{_r.Password}", $"{ts.Realm}?service={ts.Service}&scope=repository:{repo}:pull").OrThrow();
+            var body = JsonNode.Parse(t.Out)!;
+            Assert.Equal(body["token"]!.GetValue<string>(), body["access_token"]!.GetValue<string>());
+            Assert.Equal(300, body["expires_in"]!.GetValue<int>());
+            return body["token"]!.GetValue<string>();
+        }
+        string Status(string token) => Tool.Run("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Authorization: Bearer " + token, $"{_r.BaseUri}v2/{repo}/tags/list").OrThrow().Out;
+        ts.ExpiredNext = 1;
+        Assert.Equal("401", Status(Token()));
+        Assert.Equal("404", Status(Token()));   // accepted: the repository does not exist
+        Assert.Equal(2, ts.Issued($"repository:{repo}:pull"));
+    }
+
+    [Fact]
+    public void Offline_tokens_give_a_refresh_token_that_posts_for_access_tokens()
+    {
+        var ts = _r.TokenServer!;
+        var login = JsonNode.Parse(Tool.Run("curl", "-sS", "-f", "-u", $"{_r.User}:{_r.Password}",
+            $"{ts.Realm}?service={ts.Service}&offline_token=true&client_id=quai").OrThrow().Out)!;
+        var refresh = login["refresh_token"]!.GetValue<string>();
+        var repo = RegistryServer.UniqueRepo("oauth");
+        var post = Tool.Run("curl", "-sS", "-f", "-d", "grant_type=refresh_token", "-d", "refresh_token=" + refresh, "-d", "service=" + ts.Service,
+            "-d", $"scope=repository:{repo}:pull", "-d", "client_id=quai", ts.Realm).OrThrow();
+        var token = JsonNode.Parse(post.Out)!["access_token"]!.GetValue<string>();
+        var status = Tool.Run("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Authorization: Bearer " + token, $"{_r.BaseUri}v2/{repo}/tags/list").OrThrow().Out;
+        Assert.Equal("404", status);
+        Assert.Contains(ts.Requests, q => q.Method == "POST" && q.GrantType == "refresh_token" && q.User == _r.User && q.Status == 200);
+        var bad = Tool.Run("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-d", "grant_type=refresh_token", "-d", "refresh_token=nope", ts.Realm).OrThrow();
+        Assert.Equal("401", bad.Out);
+        var password = Tool.Run("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-d", "grant_type=password", "-d", "username=" + _r.User, "-d", "password=" + _r.Password, ts.Realm).OrThrow();
+        Assert.Equal("200", password.Out);
     }
 
     [Fact]
@@ -327,6 +399,17 @@ public sealed class MisbehavingServerTests
         Assert.Contains("MANIFEST_UNKNOWN", missing.Out);
         Assert.EndsWith("404", missing.Out);
         Assert.Equal(2, s.Hits("GET", "/v2/app/tags/list"));
+    }
+
+    [Fact]
+    public void Scripted_registry_can_send_headers_then_stall_the_body()
+    {
+        using var s = new ScriptedRegistry();
+        s.Map("GET", "/v2/app/manifests/slow", ScriptedResponse.Manifest("{}"u8.ToArray(), TestImages.ManifestType) with { BodyDelay = TimeSpan.FromMinutes(5) });
+        var r = Tool.Run("curl", "-sS", "-m", "1", "-D", "-", $"{s.BaseUri}v2/app/manifests/slow");
+        Assert.Equal(28, r.Code);
+        Assert.Contains("HTTP/1.1 200 OK", r.Out);
+        Assert.Contains("Docker-Content-Digest: sha256:", r.Out);
     }
 
     [Fact]

@@ -116,7 +116,10 @@ public sealed class RegistryServer : IDisposable
     /// <summary>"127.0.0.1:PORT/<paramref name="repositoryAndTag"/>".</summary>
     public string Ref(string repositoryAndTag) => $"{Host}/{repositoryAndTag}";
 
-    /// <summary>The file holding a blob in the filesystem driver (…/blobs/sha256/ab/abcd…/data), for tamper tests.</summary>
+    /// <summary>The file holding a blob in the filesystem driver (…/blobs/sha256/ab/abcd…/data), for tamper
+    /// tests. The registry serves it as it is (no check on read). Blobs are shared by every repository of
+    /// the registry: tamper only a blob no other test uses (e.g. the extra layer of
+    /// <c>TestImages.Busybox(dir, extraLayerBytes: N, seed: unique)</c>); the busybox layer and config are common.</summary>
     public string BlobDataPath(string digest)
     {
         var (alg, hex) = digest.Split(':') is [var a, var h] ? (a, h) : throw new ArgumentException("not a digest: " + digest);

@@ -51,6 +51,10 @@ public static class TestImages
     public const string IndexType = "application/vnd.oci.image.index.v1+json";
     public const string ConfigType = "application/vnd.oci.image.config.v1+json";
     public const string LayerType = "application/vnd.oci.image.layer.v1.tar+gzip";
+    public const string DockerManifestType = "application/vnd.docker.distribution.manifest.v2+json";
+    public const string DockerListType = "application/vnd.docker.distribution.manifest.list.v2+json";
+    public const string DockerConfigType = "application/vnd.docker.container.image.v1+json";
+    public const string DockerLayerType = "application/vnd.docker.image.rootfs.diff.tar.gzip";
 
     private static readonly DateTimeOffset Epoch = new(2024, 1, 1, 0, 0, 0, TimeSpan.Zero);
     private static readonly string[] Applets = ["sh", "ls", "cat", "echo", "true", "false", "sleep", "id", "env", "uname", "head", "wc", "test", "mkdir", "touch", "sha256sum"];
@@ -59,31 +63,45 @@ public static class TestImages
     /// <summary>A linux/<paramref name="arch"/> busybox image tagged <paramref name="tag"/> in the layout
     /// <paramref name="dir"/> (created if needed). <paramref name="extraLayerBytes"/> &gt; 0 adds a second
     /// layer with data/extra.bin: that many pseudo-random (incompressible) bytes from <paramref name="seed"/>,
-    /// for large-blob tests (different seeds, different blobs).</summary>
-    public static TestImage Busybox(string dir, string arch = "amd64", string tag = "latest", long extraLayerBytes = 0, int seed = 0)
+    /// for large-blob tests (different seeds, different blobs). <paramref name="docker"/>: Docker's media
+    /// types (schema 2 manifest, container config, rootfs.diff.tar.gzip) instead of OCI's.</summary>
+    public static TestImage Busybox(string dir, string arch = "amd64", string tag = "latest", long extraLayerBytes = 0, int seed = 0, bool docker = false)
     {
-        var image = WriteImage(dir, arch, extraLayerBytes, seed) with { Tag = tag };
+        var image = WriteImage(dir, arch, extraLayerBytes, seed, docker) with { Tag = tag };
         Tag(dir, tag, image.Manifest, null);
         return image;
     }
 
     /// <summary>An OCI index tagged <paramref name="tag"/> with linux/amd64 and linux/arm64/v8 busybox
-    /// manifests (platform fields set), all blobs in the layout <paramref name="dir"/>.</summary>
-    public static TestIndex MultiArch(string dir, string tag = "latest")
+    /// manifests (platform fields set), all blobs in the layout <paramref name="dir"/>. <paramref name="docker"/>:
+    /// a Docker manifest list of Docker schema 2 manifests instead.</summary>
+    public static TestIndex MultiArch(string dir, string tag = "latest", bool docker = false)
     {
-        var images = new[] { WriteImage(dir, "amd64", 0, 0), WriteImage(dir, "arm64", 0, 0) };
+        var images = new[] { WriteImage(dir, "amd64", 0, 0, docker), WriteImage(dir, "arm64", 0, 0, docker) };
         var manifests = new JsonArray();
         foreach (var i in images)
         {
             var platform = new JsonObject { ["architecture"] = i.Architecture, ["os"] = "linux" };
             if (i.Variant is not null) platform["variant"] = i.Variant;
-            manifests.Add(new JsonObject { ["mediaType"] = ManifestType, ["digest"] = i.Manifest.Digest, ["size"] = i.Manifest.Size, ["platform"] = platform });
+            manifests.Add(new JsonObject { ["mediaType"] = i.Manifest.MediaType, ["digest"] = i.Manifest.Digest, ["size"] = i.Manifest.Size, ["platform"] = platform });
         }
-        var index = new JsonObject { ["schemaVersion"] = 2, ["mediaType"] = IndexType, ["manifests"] = manifests };
-        var blob = WriteBlob(dir, Encoding.UTF8.GetBytes(index.ToJsonString()), IndexType);
+        var type = docker ? DockerListType : IndexType;
+        var index = new JsonObject { ["schemaVersion"] = 2, ["mediaType"] = type, ["manifests"] = manifests };
+        var blob = WriteBlob(dir, Encoding.UTF8.GetBytes(index.ToJsonString()), type);
         Tag(dir, tag, blob, null);
         return new TestIndex(dir, tag, blob, images);
     }
+
+    /// <summary>A Docker schema 1 manifest (signed-manifest media type
+    /// application/vnd.docker.distribution.manifest.v1+prettyjws, no real signature) for "schema 1 is not
+    /// supported" tests through a <see cref="ScriptedRegistry"/>; the registry 2.8 refuses to store one.</summary>
+    public static byte[] Schema1Manifest(string name, string tag) => Encoding.UTF8.GetBytes(new JsonObject
+    {
+        ["schemaVersion"] = 1, ["name"] = name, ["tag"] = tag, ["architecture"] = "amd64",
+        ["fsLayers"] = new JsonArray(new JsonObject { ["blobSum"] = "sha256:a3ed95caeb02ffe68cdd9fd84406680ae93d633cb16422d00e8a7c22955b46d4" }),
+        ["history"] = new JsonArray(new JsonObject { ["v1Compatibility"] = "{\"id\":\"0000000000000000000000000000000000000000000000000000000000000001\",\"architecture\":\"amd64\",\"os\":\"linux\"}" }),
+    }.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+    public const string Schema1Type = "application/vnd.docker.distribution.manifest.v1+prettyjws";
 
     /// <summary>The file of <paramref name="digest"/> in the layout <paramref name="dir"/>.</summary>
     public static string BlobPath(string dir, string digest) => Path.Combine(dir, "blobs", "sha256", digest["sha256:".Length..]);
@@ -106,8 +124,9 @@ public static class TestImages
         return new TestBlob(mediaType, digest, bytes.Length);
     }
 
-    private static TestImage WriteImage(string dir, string arch, long extraLayerBytes, int seed)
+    private static TestImage WriteImage(string dir, string arch, long extraLayerBytes, int seed, bool docker)
     {
+        var (manifestType, configType, layerType) = docker ? (DockerManifestType, DockerConfigType, DockerLayerType) : (ManifestType, ConfigType, LayerType);
         Directory.CreateDirectory(dir);
         File.WriteAllText(Path.Combine(dir, "oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
         var variant = arch == "arm64" ? "v8" : null;
@@ -116,7 +135,7 @@ public static class TestImages
         void AddLayer(byte[] tar)
         {
             diffIds.Add("sha256:" + Convert.ToHexString(SHA256.HashData(tar)).ToLowerInvariant());
-            layers.Add(WriteBlob(dir, Gzip(tar), LayerType));
+            layers.Add(WriteBlob(dir, Gzip(tar), layerType));
         }
         AddLayer(RootfsTar(arch));
         if (extraLayerBytes > 0) AddLayer(ExtraTar(extraLayerBytes, seed));
@@ -137,17 +156,17 @@ public static class TestImages
             ["history"] = history,
         };
         if (variant is not null) config["variant"] = variant;
-        var configBlob = WriteBlob(dir, Encoding.UTF8.GetBytes(config.ToJsonString()), ConfigType);
+        var configBlob = WriteBlob(dir, Encoding.UTF8.GetBytes(config.ToJsonString()), configType);
         var layerArray = new JsonArray();
         foreach (var l in layers) layerArray.Add(new JsonObject { ["mediaType"] = l.MediaType, ["digest"] = l.Digest, ["size"] = l.Size });
         var manifest = new JsonObject
         {
             ["schemaVersion"] = 2,
-            ["mediaType"] = ManifestType,
-            ["config"] = new JsonObject { ["mediaType"] = ConfigType, ["digest"] = configBlob.Digest, ["size"] = configBlob.Size },
+            ["mediaType"] = manifestType,
+            ["config"] = new JsonObject { ["mediaType"] = configType, ["digest"] = configBlob.Digest, ["size"] = configBlob.Size },
             ["layers"] = layerArray,
         };
-        var manifestBlob = WriteBlob(dir, Encoding.UTF8.GetBytes(manifest.ToJsonString()), ManifestType);
+        var manifestBlob = WriteBlob(dir, Encoding.UTF8.GetBytes(manifest.ToJsonString()), manifestType);
         return new TestImage(dir, null, arch, variant, manifestBlob, configBlob, layers, diffIds);
     }
 

@@ -45,8 +45,15 @@ public sealed class TokenServer : IDisposable
     public string RootCertBundlePath { get; }
     /// <summary>Anonymous requests get the pull action (only) when true.</summary>
     public bool AllowAnonymousPull { get; set; }
-    /// <summary>The tokens' lifetime (expires_in and exp); default 5 minutes.</summary>
+    /// <summary>The tokens' lifetime (expires_in and exp); default 5 minutes. The registry accepts a token
+    /// until 60 s after its exp (distribution's clock-skew leeway, measured with registry 2.8.2): a short
+    /// Lifetime makes clients refetch sooner but does not make the registry refuse; use <see cref="ExpiredNext"/>.</summary>
     public TimeSpan Lifetime { get; set; } = TimeSpan.FromMinutes(5);
+    private int _expiredNext;
+    /// <summary>The next N tokens are issued already expired for the registry (exp 5 minutes ago, beyond
+    /// its leeway) while their expires_in still says <see cref="Lifetime"/>: the registry answers 401 to
+    /// them, as to a token that expired or was revoked; tests of "refresh the token on 401" use it.</summary>
+    public int ExpiredNext { get => Volatile.Read(ref _expiredNext); set => Volatile.Write(ref _expiredNext, value); }
     /// <summary>Optional grant policy: (user or null, resource type, resource name, requested actions)
     /// → granted actions. Replaces the default rule (users get what they ask, anonymous pull if allowed).</summary>
     public Func<string?, string, string, string[], string[]>? Policy { get; set; }
@@ -138,10 +145,15 @@ public sealed class TokenServer : IDisposable
             access.Add(new JsonObject { ["type"] = type, ["name"] = name, ["actions"] = actions });
         }
         var now = DateTimeOffset.UtcNow;
+        var expired = false;
+        for (int n; (n = Volatile.Read(ref _expiredNext)) > 0;)
+            if (Interlocked.CompareExchange(ref _expiredNext, n - 1, n) == n) { expired = true; break; }
+        var exp = expired ? now.AddMinutes(-5) : now + Lifetime;
         var token = Sign(new JsonObject
         {
             ["iss"] = Issuer, ["sub"] = user ?? "", ["aud"] = Service,
-            ["exp"] = (now + Lifetime).ToUnixTimeSeconds(), ["nbf"] = now.AddSeconds(-10).ToUnixTimeSeconds(), ["iat"] = now.ToUnixTimeSeconds(),
+            ["exp"] = exp.ToUnixTimeSeconds(), ["nbf"] = (expired ? now.AddMinutes(-10) : now.AddSeconds(-10)).ToUnixTimeSeconds(),
+            ["iat"] = (expired ? now.AddMinutes(-10) : now).ToUnixTimeSeconds(),
             ["jti"] = Guid.NewGuid().ToString("N"), ["access"] = access,
         });
         foreach (var s in scopes.Count == 0 ? [""] : scopes) _issued.AddOrUpdate(s, 1, (_, n) => n + 1);
