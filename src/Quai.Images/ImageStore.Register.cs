@@ -9,9 +9,11 @@ public sealed partial class ImageStore
 {
     /// <summary>Records an image whose blobs are already in the content store (held by <paramref name="lease"/>):
     /// selects the platform from an index, unpacks the layers, and only then, in one transaction, adds the
-    /// image and its tags. A failure before that leaves no image and no tag behind.</summary>
-    public ImageRecord Register(Lease lease, Descriptor target, IEnumerable<Reference> tags, Platform? platform = null, bool buildStep = false)
+    /// image, its tags and its <paramref name="repoDigest"/> (<c>name@sha256:…</c>, what it was pulled as). A failure
+    /// before that leaves no image and no tag behind.</summary>
+    public ImageRecord Register(Lease lease, Descriptor target, IEnumerable<Reference> tags, Platform? platform = null, bool buildStep = false, string? repoDigest = null)
     {
+        var repoDigestName = repoDigest is null ? null : NormalizeRepoDigest(repoDigest);
         var targetDigest = target.ParsedDigest;
         var blobs = new List<string> { targetDigest.ToString() };
         Descriptor manifestDesc = target;
@@ -55,8 +57,7 @@ public sealed partial class ImageStore
         blobs.Add(configDigest.ToString());
         blobs.AddRange(manifest.Layers.Select(l => l.Digest));
 
-        var diffIds = config.RootFs.DiffIds.Select(d => Digest.TryParse(d, out var p, out var why) ? p
-            : throw new InvalidDataException($"image config {configDigest}: invalid diff_id \"{d}\": {why}")).ToList();
+        var diffIds = Unpacker.DiffIds(config, configDigest);
         var (top, size) = Unpacker.Unpack(Content, Snapshotter, lease, manifest.Layers, diffIds);
 
         var id = isIndex ? targetDigest.ToString() : configDigest.ToString();
@@ -66,6 +67,7 @@ public sealed partial class ImageStore
         {
             Metadata.PutImage(record, blobs.Distinct(), tx);
             foreach (var t in tags) Metadata.SetTag(t.ToString(), id, tx);
+            if (repoDigestName is not null) Metadata.SetRepoDigest(repoDigestName, id, tx);
         });
         return Metadata.Image(id) ?? record;
     }

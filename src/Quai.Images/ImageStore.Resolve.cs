@@ -15,8 +15,8 @@ public sealed record ResolvedImage(ImageRecord Record, IReadOnlyList<string> Tag
 
 public sealed partial class ImageStore
 {
-    /// <summary>Finds an image by name[:tag], name@digest, full or short image ID (Docker's lookup order:
-    /// a full ID, then a reference, then an ID prefix). Throws <see cref="ImageNotFoundException"/>.</summary>
+    /// <summary>Finds an image by name[:tag], name@digest (a repo digest, else a manifest or index digest), full or
+    /// short image ID (Docker's lookup order: a full ID, then a reference, then an ID prefix). Throws <see cref="ImageNotFoundException"/>.</summary>
     public ImageRecord Find(string nameOrId, SqliteTransaction? tx = null) => TryFind(nameOrId, tx) ?? throw new ImageNotFoundException(DisplayName(nameOrId));
 
     public ImageRecord? TryFind(string nameOrId, SqliteTransaction? tx = null)
@@ -35,6 +35,9 @@ public sealed partial class ImageStore
         {
             if (reference.Digest is { } d)
             {
+                // what it was pulled or pushed as first (`run host/app@sha256:…`), then any image with that manifest
+                if (Metadata.RepoDigestTarget(reference.NameOnly().WithDigest(d).ToString(), tx) is { } pulled && Metadata.Image(pulled, tx) is { } image)
+                    return image;
                 var byDigest = Metadata.ImagesByTargetOrManifest(d.ToString(), tx);
                 if (byDigest.Count > 0) return byDigest[0];
                 if (reference.Tag is null) return null;

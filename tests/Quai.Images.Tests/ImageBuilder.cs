@@ -66,6 +66,18 @@ public sealed class ImageBuilder
         return ms.ToArray();
     }
 
+    /// <summary>The blobs as an OCI image layout directory whose index.json lists <paramref name="roots"/>
+    /// (what the pull tests read as if it were a registry).</summary>
+    public string WriteLayout(string dir, params Descriptor[] roots)
+    {
+        Directory.CreateDirectory(Path.Combine(dir, "blobs", "sha256"));
+        File.WriteAllText(Path.Combine(dir, "oci-layout"), """{"imageLayoutVersion":"1.0.0"}""");
+        foreach (var (hex, data) in _blobs) File.WriteAllBytes(Path.Combine(dir, "blobs", "sha256", hex), data);
+        var index = new ImageIndex { MediaType = MediaTypes.OciIndex, Manifests = [.. roots.Select(r => Descriptor.For(r.MediaType, r.ParsedDigest, r.Size))] };
+        File.WriteAllBytes(Path.Combine(dir, "index.json"), ImageJson.Serialize(index, ImageJsonContext.Default.ImageIndex));
+        return dir;
+    }
+
     public static void Write(TarWriter w, string name, byte[] data)
         => w.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(data), Mode = (UnixFileMode)0x1A4 });
 

@@ -128,6 +128,9 @@ public static class GarbageCollector
                     bytes += size;
                     removedBlobs++;
                 }
+                // where blobs came from goes with them: rows of blobs neither stored nor live
+                foreach (var source in db.BlobsWithSources(tx))
+                    if (!liveBlobs.Contains(source) && !(Digest.TryParse(source, out var sd) && store.Content.Exists(sd))) db.DeleteBlobSources(source, tx);
                 FaultPoint.Hit("images.gc.blobs");
                 return new GcResult(removedBlobs, removedSnapshots, bytes);
             });

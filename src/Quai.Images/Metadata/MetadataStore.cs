@@ -3,12 +3,12 @@ using Microsoft.Data.Sqlite;
 
 namespace Quai.Images.Metadata;
 
-/// <summary>Image metadata in SQLite (WAL mode): images, tags, which blobs each image holds, snapshots and
-/// leases. Several quai processes may open the same database; every write is a short
+/// <summary>Image metadata in SQLite (WAL mode): images, tags, repo digests, which blobs each image holds, where
+/// blobs came from, snapshots and leases. Several quai processes may open the same database; every write is a short
 /// <c>BEGIN IMMEDIATE</c> transaction and readers never block writers.</summary>
 public sealed partial class MetadataStore : IDisposable
 {
-    public const int SchemaVersion = 2;
+    public const int SchemaVersion = 3;
     private readonly SqliteConnection _db;
     // One connection, shared by the threads of this process: a write transaction holds the lock for its whole
     // duration (Monitor is re-entrant, so its own statements pass); other processes are serialised by SQLite.
@@ -90,6 +90,17 @@ public sealed partial class MetadataStore : IDisposable
         {
             // 2: images a build made for its steps (hidden by `images`), recorded with the image
             Exec("ALTER TABLE images ADD COLUMN build_step INTEGER NOT NULL DEFAULT 0; PRAGMA user_version=2;", tx);
+        }
+        if (version < 3)
+        {
+            // 3: the digests images were pulled or pushed as (Docker's RepoDigests), going with their image; and where
+            // blobs came from (registry domain and repository path), for cross-repository mounts, going with the blob at GC
+            Exec("""
+                CREATE TABLE repo_digests(name TEXT PRIMARY KEY, image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE);
+                CREATE INDEX repo_digests_image ON repo_digests(image_id);
+                CREATE TABLE blob_sources(digest TEXT NOT NULL, domain TEXT NOT NULL, path TEXT NOT NULL, PRIMARY KEY(digest, domain, path));
+                PRAGMA user_version=3;
+                """, tx);
         }
         tx.Commit();
     }
