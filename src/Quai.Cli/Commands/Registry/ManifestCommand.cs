@@ -39,8 +39,8 @@ public static class ManifestCommand
     {
         var config = RegistryConfig.Load();
         if (insecure)
-            foreach (var domain in references.Select(r => r.Domain).Distinct())
-                config = config.WithInsecureRegistry(domain);
+            config = new RegistryConfig(config.InsecureRegistries.Concat(references.Select(r => r.Domain)).Distinct(),
+                config.Mirrors, config.Timeout, config.CertsDir);
         return new RegistryClient(config, CredentialStore.Open(), cli.Err);
     }
 
