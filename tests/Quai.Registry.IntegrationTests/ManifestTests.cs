@@ -148,7 +148,13 @@ public sealed class ManifestTests(ManifestFixture f) : IClassFixture<ManifestFix
     {
         var (_, arm, _, armRef) = TwoImages();
         var plain = Ok("manifest", "inspect", armRef);
-        Assert.StartsWith("{\n\t\"schemaVersion\": 2,\n\t\"mediaType\": \"application/vnd.oci.image.manifest.v1+json\",\n\t\"config\": {\n\t\t\"mediaType\"", plain);
+        // the manifest's own bytes, tab-indented, escapes kept (TestImages wrote them with System.Text.Json's default
+        // encoder, '+' as \u002B; its indented writer lays JSON out as Go's json.Indent does)
+        var tabbed = JsonNode.Parse(arm.ManifestBytes)!.ToJsonString(new System.Text.Json.JsonSerializerOptions
+        {
+            WriteIndented = true, IndentCharacter = '\t', IndentSize = 1, NewLine = "\n",
+        });
+        Assert.Equal(tabbed + "\n", plain);
         Assert.Equal(arm.Config.Digest, JsonNode.Parse(plain)!["config"]!["digest"]!.GetValue<string>());
 
         var verbose = JsonNode.Parse(Ok("manifest", "inspect", "-v", armRef))!;
