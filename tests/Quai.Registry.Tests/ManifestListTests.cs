@@ -282,3 +282,24 @@ public sealed class ManifestListTests : IDisposable
     [InlineData("", "amd64", false)]
     public void Os_arch_pairs(string os, string arch, bool valid) => Assert.Equal(valid, ManifestAnnotation.IsValidOsArch(os, arch));
 }
+
+public sealed class InsecureFlagTests
+{
+    [Fact]
+    public void Insecure_adds_the_references_registries_and_keeps_the_rest_of_the_config()
+    {
+        var config = new Quai.Registry.Config.RegistryConfig(["10.0.0.0/8"], [new Uri("https://mirror.example/")], TimeSpan.FromSeconds(7), "/certs");
+        Reference[] refs = [Reference.Parse("registry.example:5000/a:v1"), Reference.Parse("registry.example:5000/b:v1")];
+        Assert.Same(config, InsecureFlag.Apply(config, false, refs));
+        Assert.False(config.IsInsecure("registry.example:5000"));
+
+        var applied = InsecureFlag.Apply(config, true, refs);
+        Assert.True(applied.IsInsecure("registry.example:5000"));
+        Assert.False(applied.IsInsecure("other.example:5000"));
+        Assert.True(applied.IsInsecure("10.1.2.3:5000"));
+        Assert.Equal(["10.0.0.0/8", "registry.example:5000"], applied.InsecureRegistries);
+        Assert.Equal(config.Mirrors, applied.Mirrors);
+        Assert.Equal(TimeSpan.FromSeconds(7), applied.Timeout);
+        Assert.Equal("/certs", applied.CertsDir);
+    }
+}

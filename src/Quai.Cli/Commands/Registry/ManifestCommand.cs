@@ -36,13 +36,7 @@ public static class ManifestCommand
     /// <summary>The registry client; with --insecure the registries of <paramref name="references"/> are treated as
     /// insecure for this call (http, any certificate), as docker's flag does.</summary>
     internal static RegistryClient Client(CliContext cli, bool insecure, IEnumerable<Reference> references)
-    {
-        var config = RegistryConfig.Load();
-        if (insecure)
-            config = new RegistryConfig(config.InsecureRegistries.Concat(references.Select(r => r.Domain)).Distinct(),
-                config.Mirrors, config.Timeout, config.CertsDir);
-        return new RegistryClient(config, CredentialStore.Open(), cli.Err);
-    }
+        => new(InsecureFlag.Apply(RegistryConfig.Load(), insecure, references), CredentialStore.Open(), cli.Err);
 
     internal static Option<bool> InsecureOption(string description = "Allow communication with an insecure registry") =>
         new("--insecure") { Description = description };
