@@ -240,3 +240,42 @@ public sealed class ManifestTests(ManifestFixture f) : IClassFixture<ManifestFix
         Assert.Equal($"Error: no such manifest: {list}\n", Quai("manifest", "inspect", list).Err);
     }
 }
+
+/// <summary>The same flow against a token-auth registry with credentials from a docker config.json: the cross-repository
+/// mounts need a token for push on the target and pull on the source repository.</summary>
+public sealed class ManifestTokenTests(TokenRegistryFixture f) : IClassFixture<TokenRegistryFixture>
+{
+    private readonly RegistryServer _r = f.Registry;
+
+    [Fact]
+    public void Create_and_push_with_credentials_from_the_docker_config()
+    {
+        using var tmp = new TempDir();
+        var skopeo = new Skopeo(_r);
+        var amd = skopeo.Push(TestImages.Busybox(tmp.Sub("layout"), "amd64", "amd"), RegistryServer.UniqueRepo("amd") + ":v1");
+        var arm = skopeo.Push(TestImages.Busybox(tmp.Sub("layout"), "arm64", "arm"), RegistryServer.UniqueRepo("arm") + ":v1");
+        var list = _r.Ref(RegistryServer.UniqueRepo("multi") + ":v1");
+
+        var dockerConfig = tmp.Sub("docker");
+        Directory.CreateDirectory(dockerConfig);
+        var auth = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{_r.User}:{_r.Password}"));
+        File.WriteAllText(Path.Combine(dockerConfig, "config.json"), $"{{\"auths\":{{\"{_r.Host}\":{{\"auth\":\"{auth}\"}}}}}}");
+        ToolResult Quai(params string[] args) => Tool.Run(QuaiHost.Bin, ["--root", tmp.Sub("store"), .. args], TimeSpan.FromSeconds(60),
+            env: new Dictionary<string, string> { ["DOCKER_CONFIG"] = dockerConfig, ["QUAI_ROOT"] = "" });
+
+        var anonymous = Tool.Run(QuaiHost.Bin, ["--root", tmp.Sub("store"), "manifest", "create", list, amd], TimeSpan.FromSeconds(60),
+            env: new Dictionary<string, string> { ["DOCKER_CONFIG"] = tmp.Sub("none") });
+        Assert.NotEqual(0, anonymous.Code);
+
+        var created = Quai("manifest", "create", list, amd, arm);
+        Assert.True(created.Ok, created + "\n" + _r.Log);
+        var pushed = Quai("manifest", "push", list);
+        Assert.True(pushed.Ok, pushed + "\n" + _r.Log);
+        var digest = pushed.Out.Trim().Split('\n')[^1];
+        var raw = skopeo.Inspect(list, raw: true).OrThrow().Out;
+        Assert.Equal(digest, "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(raw))));
+        Assert.Equal(["amd64", "arm64"], JsonNode.Parse(raw)!["manifests"]!.AsArray().Select(m => m!["platform"]!["architecture"]!.GetValue<string>()));
+        var copied = skopeo.Copy(list, "oci:" + tmp.Sub("out") + ":all", "--all");
+        Assert.True(copied.Ok, copied + "\n" + _r.Log);
+    }
+}
