@@ -16,6 +16,7 @@ if (ContainerCommands.RunHidden(args) is { } monitorExit) return monitorExit;
 var cli = new CliContext(new RootCommand("quai: a daemonless container engine"));
 ImageCommands.Register(cli);
 Quai.Cli.Commands.Registry.TransferCommands.Register(cli);
+Quai.Cli.Commands.Registry.ManifestCommand.Register(cli);
 Quai.Cli.Commands.Build.BuildCommand.Register(cli);
 SystemCommands.Register(cli);
 ContainerCommands.Register(cli);
