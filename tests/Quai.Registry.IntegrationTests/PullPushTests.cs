@@ -114,6 +114,21 @@ public sealed class PullPushTests(PlainRegistryFixture f) : IClassFixture<PlainR
         Assert.True(a.Code == 0, a.ToString());
         Assert.Equal("arm64", _q.Ok("image", "inspect", "-f", "{{.Architecture}}", arm));
 
+        var armDigests = _q.Ok("image", "inspect", "-f", "{{json .RepoDigests}}", arm);
+        Assert.True(armDigests.Contains(index.Index.Digest), $"{armDigests} lacks the index digest {index.Index.Digest}; pull said: {a.Out}");
+
+        // --all-platforms keeps the whole index: every platform runs, and it pushes back as the same index
+        var all = _r.Ref(RegistryServer.UniqueRepo("multi-all") + ":v1");
+        new Skopeo(_r).Push(index, all[(all.IndexOf('/') + 1)..]);
+        var k = _q.Run("pull", "--all-platforms", all);
+        Assert.True(k.Code == 0, k.ToString());
+        Assert.Equal("arm64", _q.Ok("run", "--rm", "--platform", "linux/arm64", all, "cat", "/etc/quai-arch").Trim());
+        var copy = _r.Ref(RegistryServer.UniqueRepo("multi-copy") + ":v1");
+        _q.Ok("tag", all, copy);
+        var pushed = _q.Run("push", copy);
+        Assert.True(pushed.Code == 0, pushed.ToString());
+        Assert.Contains($"v1: digest: {index.Index.Digest}", pushed.Out);
+
         var none = _q.Run("pull", "--platform", "linux/s390x", reference);
         Assert.Equal(1, none.Code);
         Assert.Contains("no matching manifest for linux/s390x in the manifest list entries", none.Err);

@@ -47,6 +47,10 @@ public sealed class Puller(ImageStore store, RegistryClient client, IProgressSin
         if (!MediaTypes.IsIndex(top.MediaType) && options.Platform is { } asked && !asked.Matches(config.Platform))
             throw new RegistryException($"image with reference {reference.ToFamiliarString()} was found but does not match the specified platform: wanted {asked}, actual: {config.Platform}");
 
+        // As docker: the tag names the platform's image (its ID the config digest) and the repo digest is what the
+        // registry serves under the tag (the index's); --all-platforms keeps the index itself as the image.
+        if (MediaTypes.IsIndex(top.MediaType) && !options.AllPlatforms)
+            target = Descriptor.For(selected.MediaType, selected.Digest, selected.Bytes.Length);
         var repoDigest = $"{reference.Repository}@{top.Digest}";
         var tags = reference.Tag is not null ? new[] { reference.NameOnly().WithTag(reference.Tag) } : [];
         Quai.Interop.FaultPoint.Hit("registry.pull.commit");
