@@ -217,6 +217,19 @@ public sealed class PullPushTests(PlainRegistryFixture f) : IClassFixture<PlainR
     }
 
     [Fact]
+    public void Push_all_tags_and_quiet()
+    {
+        var repo = _r.Ref(RegistryServer.UniqueRepo("pushall"));
+        _q.Ok("tag", "bb", repo + ":x");
+        _q.Ok("tag", "bb", repo + ":y");
+        Assert.Equal(repo, _q.Ok("push", "-a", "-q", repo));
+        var tags = new Skopeo(_r).Run("list-tags", "--tls-verify=false", "docker://" + repo).OrThrow().Out;
+        Assert.Contains("\"x\"", tags);
+        Assert.Contains("\"y\"", tags);
+        Assert.Equal(125, _q.Run("push", "-a", repo + ":x").Code);
+    }
+
+    [Fact]
     public void Push_of_a_missing_image_says_so()
     {
         var r = _q.Run("push", _r.Ref("never-tagged-" + Guid.NewGuid().ToString("N")[..8] + ":v1"));
