@@ -9,7 +9,9 @@ namespace Quai.Images.Tests;
 /// run it in a child process (<see cref="Program"/>) so a QUAI_FAULT point can SIGKILL it.</summary>
 public static class PullHost
 {
-    public static ImageRecord Pull(ImageStore store, string layout, Reference name, Action<int, LayerEvent>? progress = null, int parallel = 3)
+    /// <summary>Pulls the layout's first manifest as <paramref name="name"/> (tagged, unless <paramref name="tagged"/> is
+    /// false: a pull by digest), recording <c>name@manifest-digest</c> as its repo digest.</summary>
+    public static ImageRecord Pull(ImageStore store, string layout, Reference name, Action<int, LayerEvent>? progress = null, int parallel = 3, bool tagged = true)
     {
         string Blob(Digest d) => Path.Combine(layout, "blobs", "sha256", d.Hex);
         var index = ImageJson.ParseIndex(File.ReadAllBytes(Path.Combine(layout, "index.json")), "index.json");
@@ -33,7 +35,7 @@ public static class PullHost
             pipeline.Arrived(i);
         });
         pipeline.Complete();
-        return session.Commit(target, [name], null, name.NameOnly().WithDigest(target.ParsedDigest).ToString());
+        return session.Commit(target, tagged ? [name] : [], null, name.NameOnly().WithDigest(target.ParsedDigest).ToString());
     }
 }
 

@@ -20,8 +20,7 @@ public sealed class RepoDigestTests : IDisposable
         var b = new ImageBuilder();
         var (m, _) = b.AddImage([L("f", content)]);
         var layout = b.WriteLayout(_t.Dir.Sub("layout-" + Guid.NewGuid().ToString("N")), m);
-        var rec = PullHost.Pull(Store, layout, Reference.Parse(tag ?? repo + ":unused"));
-        if (tag is null) Store.Metadata.Write(tx => Store.Metadata.DeleteTag(Reference.Parse(repo + ":unused").ToString(), tx));
+        var rec = PullHost.Pull(Store, layout, Reference.Parse(tag ?? repo), tagged: tag is not null);
         return (rec, m.ParsedDigest);
     }
 
