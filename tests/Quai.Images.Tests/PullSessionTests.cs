@@ -128,7 +128,7 @@ public sealed class PullSessionTests : IDisposable
         Assert.Equal(r.Manifest.Config.Digest, rec.Id);
 
         Store.PrepareRootfs("c", "127.0.0.1:5000/app:1");
-        var files = Store.Snapshotter.WithWritableView("container-c", d => Directory.GetFiles(Path.Combine(d, "d")).Select(Path.GetFileName).Order().ToArray());
+        var files = Store.Snapshotter.WithWritableView("container-c", d => Directory.GetFiles(Path.Combine(d, "d")).Select(f => Path.GetFileName(f)!).Order().ToArray());
         Assert.Equal(["f1", "f2", "f3", "f4"], files);
         Store.ReleaseRootfs("c");
     }
