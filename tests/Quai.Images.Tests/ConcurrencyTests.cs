@@ -130,4 +130,23 @@ public static class StoreConsistency
         foreach (var (name, id) in store.Metadata.AllTags()) Assert.NotNull(store.Metadata.Image(id));
         Assert.Equal(["ok"], store.Metadata.Query("PRAGMA integrity_check", r => r.GetString(0)));
     }
+
+    /// <summary>Consistent, and only what the images <paramref name="keep"/> hold is left: no other image, blob,
+    /// snapshot, lease, ingest file, trash entry or mount (what a failed, abandoned or killed pull must leave).</summary>
+    public static void Only(ImageStore store, params string[] keep)
+    {
+        Check(store);
+        Assert.Equal(keep.Order(), store.Metadata.Images().Select(i => i.Id).Order());
+        var liveBlobs = store.Metadata.Query("SELECT DISTINCT digest FROM image_blobs", r => r.GetString(0)).ToHashSet();
+        Assert.All(store.Content.List(), d => Assert.Contains(d.ToString(), liveBlobs));
+        var chains = new HashSet<string>();
+        foreach (var img in store.Metadata.Images())
+            if (img.TopChain is not null) chains.UnionWith(store.Metadata.SnapshotChain(img.TopChain).Select(s => s.Key));
+        Assert.All(store.Metadata.Snapshots(), s => Assert.Contains(s.Key, chains));
+        Assert.Empty(store.Metadata.Query("SELECT id FROM leases", r => r.GetString(0)));
+        Assert.Empty(Directory.EnumerateFiles(store.Content.IngestDir));
+        var trash = Path.Combine(store.Root, "trash");
+        if (Directory.Exists(trash)) Assert.Empty(Directory.EnumerateFileSystemEntries(trash));
+        Assert.Empty(TempDir.MountsUnder(store.Root));
+    }
 }

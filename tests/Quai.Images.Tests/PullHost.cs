@@ -9,7 +9,10 @@ namespace Quai.Images.Tests;
 /// run it in a child process (<see cref="Program"/>) so a QUAI_FAULT point can SIGKILL it.</summary>
 public static class PullHost
 {
-    public static ImageRecord Pull(ImageStore store, string layout, Reference name, Action<int, LayerEvent>? progress = null, int parallel = 3)
+    /// <summary>Pulls the layout's first manifest as <paramref name="name"/> (tagged, unless <paramref name="tagged"/> is
+    /// false: a pull by digest), recording <c>name@manifest-digest</c> as its repo digest.</summary>
+    public static ImageRecord Pull(ImageStore store, string layout, Reference name, Action<int, LayerEvent>? progress = null, int parallel = 3, bool tagged = true,
+        Func<Stream, Stream>? source = null, bool pipelined = true)
     {
         string Blob(Digest d) => Path.Combine(layout, "blobs", "sha256", d.Hex);
         var index = ImageJson.ParseIndex(File.ReadAllBytes(Path.Combine(layout, "index.json")), "index.json");
@@ -21,19 +24,20 @@ public static class PullHost
         var configBytes = File.ReadAllBytes(Blob(manifest.Config.ParsedDigest));
         session.IngestJson(configBytes, manifest.Config.ParsedDigest, $"config {manifest.Config.Digest}");
         var config = ImageJson.ParseConfig(configBytes, "config");
-        var pipeline = session.UnpackAsBlobsArrive(manifest, config, progress);
+        var pipeline = pipelined ? session.UnpackAsBlobsArrive(manifest, config, progress) : null;
         Parallel.For(0, manifest.Layers.Count, new ParallelOptions { MaxDegreeOfParallelism = parallel }, i =>
         {
             var layer = manifest.Layers[i];
             if (!session.HasBlob(layer.ParsedDigest))
             {
                 using var f = File.OpenRead(Blob(layer.ParsedDigest));
-                session.IngestBlob(f, layer, $"layer {layer.Digest}");
+                using var s = source?.Invoke(f) ?? f;
+                session.IngestBlob(s, layer, $"layer {layer.Digest}");
             }
-            pipeline.Arrived(i);
+            pipeline?.Arrived(i);
         });
-        pipeline.Complete();
-        return session.Commit(target, [name], null, name.NameOnly().WithDigest(target.ParsedDigest).ToString());
+        pipeline?.Complete();
+        return session.Commit(target, tagged ? [name] : [], null, name.NameOnly().WithDigest(target.ParsedDigest).ToString());
     }
 }
 
@@ -43,6 +47,7 @@ public static class Program
 {
     public static int Main(string[] args)
     {
+        if (args is ["pull-bench", var benchDir]) return PullBench.Run(benchDir);
         if (args is not ["pull-host", var root, var layout, var name])
         {
             Console.Error.WriteLine("usage: Quai.Images.Tests pull-host ROOT LAYOUT NAME");

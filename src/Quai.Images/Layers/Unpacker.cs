@@ -101,11 +101,16 @@ public static class Unpacker
         return result;
     }
 
-    /// <summary>Stops a layer mid-way when its pull is abandoned: reads throw once <paramref name="cancel"/> is set.</summary>
+    /// <summary>Stops a layer mid-way when its pull is abandoned: reads fail once <paramref name="cancel"/> is set (an
+    /// IOException, not a cancellation, which <see cref="PipeStream"/> would take for the end of the layer).</summary>
     private sealed class CancellableStream(Stream inner, CancellationToken cancel) : ReadOnlyStream
     {
-        public override int Read(byte[] buffer, int offset, int count) { cancel.ThrowIfCancellationRequested(); return inner.Read(buffer, offset, count); }
-        public override int Read(Span<byte> buffer) { cancel.ThrowIfCancellationRequested(); return inner.Read(buffer); }
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+        public override int Read(Span<byte> buffer)
+        {
+            if (cancel.IsCancellationRequested) throw new IOException("unpacking abandoned: the pull was cancelled");
+            return inner.Read(buffer);
+        }
     }
 
     /// <summary>Makes the producer read its source to the end (tar padding included) so the hash covers everything.</summary>

@@ -57,8 +57,8 @@ public static class InspectCommand
             foreach (var t in image.Tags) w.WriteStringValue(Reference.Parse(t).ToFamiliarString());
             w.WriteEndArray();
             w.WriteStartArray("RepoDigests");
-            foreach (var repo in image.Tags.Select(t => Reference.Parse(t).FamiliarRepository).Distinct())
-                w.WriteStringValue($"{repo}@{rec.TargetDigest}");
+            // what it was pulled or pushed as, familiar as Docker prints them (busybox@sha256:…, host:5000/app@sha256:…)
+            foreach (var d in store.RepoDigests(rec.Id)) w.WriteStringValue(Reference.ParseNormalized(d).ToFamiliarString());
             w.WriteEndArray();
             w.WriteString("Parent", "");
             w.WriteString("Comment", c.Comment ?? c.History?.LastOrDefault()?.Comment ?? "");

@@ -26,28 +26,32 @@ public static class ListCommand
             bool nt = p.GetValue(noTrunc);
             var inUse = store.ImagesInUse();
             var showSteps = p.GetValue(all);
+            var fmt = p.GetValue(format);
+            if (fmt == "json") fmt = "{{json .}}";
+            var showDigests = p.GetValue(digests);
+            if (fmt is null or "table")
+            {
+                fmt = showDigests
+                    ? "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
+                    : "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}";
+            }
+            else if (showDigests && fmt.StartsWith("table", StringComparison.Ordinal) && !fmt.Contains("{{.Digest}}", StringComparison.Ordinal))
+                fmt += "\t{{.Digest}}"; // Docker adds the column to a table of one's own
+            var needDigest = showDigests || fmt.Contains("{{.Digest}}", StringComparison.Ordinal);
+            var repoDigests = store.Metadata.AllRepoDigests().ToLookup(d => d.ImageId, d => d.Name);
             var rows = new List<ImageRow>();
             foreach (var (img, tags) in store.List().OrderByDescending(i => i.Image.Created ?? i.Image.Added))
             {
-                if (tags.Count == 0 && img.BuildStep && !showSteps) continue; // a build's intermediate step
+                var pulledAs = repoDigests[img.Id].ToList();
+                if (tags.Count == 0 && pulledAs.Count == 0 && img.BuildStep && !showSteps) continue; // a build's intermediate step
                 var containers = inUse.Contains(img.Id) ? 1 : 0;
-                var candidate = tags.Count == 0
-                    ? [new ImageRow(img, "<none>", "<none>", containers)]
-                    : tags.Select(t => { var (rp, tg) = ImageRow.Split(t); return new ImageRow(img, rp, tg, containers); }).ToList();
+                var candidate = ImageRow.For(img, tags, pulledAs, containers, needDigest, showDigests);
                 rows.AddRange(candidate.Where(row => filters.All(f => f(row, tags))));
             }
             if (p.GetValue(quiet))
             {
                 foreach (var row in rows) cli.Out.WriteLine(row.Id(nt)); // one per row, as Docker does
                 return 0;
-            }
-            var fmt = p.GetValue(format);
-            if (fmt == "json") fmt = "{{json .}}";
-            if (fmt is null or "table")
-            {
-                fmt = p.GetValue(digests)
-                    ? "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
-                    : "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}";
             }
             var template = new GoTemplate(fmt);
             if (template.IsTable)
@@ -90,7 +94,8 @@ internal static class ImageFilter
                         "false" or "0" => false,
                         _ => throw new UsageException($"invalid filter 'dangling={value}'"),
                     };
-                    result.Add((row, tags) => (tags.Count == 0) == dangling);
+                    // Docker: dangling means untagged (an image pulled by digest is listed by both values)
+                    result.Add((row, tags) => dangling ? tags.Count == 0 : tags.Count > 0 || row.Digest != "<none>");
                     break;
                 case "reference":
                     result.Add(ReferenceMatch(value));
