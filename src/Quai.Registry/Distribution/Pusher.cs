@@ -58,7 +58,16 @@ public sealed class Pusher(ImageStore store, RegistryClient client, IProgressSin
     private async Task<long> PushManifest(Reference reference, Digest digest, string mediaType, bool byDigest, CancellationToken ct)
     {
         var bytes = store.Content.ReadAll(digest);
-        var manifest = ImageJson.ParseManifest(bytes, $"manifest {digest}");
+        if (!MediaTypes.IsIndex(mediaType)) await PushBlobs(reference, ImageJson.ParseManifest(bytes, $"manifest {digest}"), ct).ConfigureAwait(false);
+        var to = byDigest ? reference.NameOnly().WithDigest(digest) : reference;
+        var put = await client.PutManifestAsync(to, bytes, mediaType, ct).ConfigureAwait(false);
+        if (put != digest) throw new RegistryException($"push {reference.ToFamiliarString()}: the registry stored the manifest as {put}, not {digest}");
+        return bytes.Length;
+    }
+
+    /// <summary>An image manifest's layers (with progress lines) and config, several at once.</summary>
+    private async Task PushBlobs(Reference reference, Manifest manifest, CancellationToken ct)
+    {
         var layers = manifest.Layers.ToList();
         foreach (var l in layers) progress.Report(new ProgressEvent(Status.ShortId(l.Digest), Status.Preparing));
         using var slots = new SemaphoreSlim(Math.Max(1, MaxConcurrentUploads));
@@ -68,10 +77,6 @@ public sealed class Pusher(ImageStore store, RegistryClient client, IProgressSin
         {
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
         }
-        var to = byDigest ? reference.NameOnly().WithDigest(digest) : reference;
-        var put = await client.PutManifestAsync(to, bytes, mediaType, ct).ConfigureAwait(false);
-        if (put != digest) throw new RegistryException($"push {reference.ToFamiliarString()}: the registry stored the manifest as {put}, not {digest}");
-        return bytes.Length;
     }
 
     private async Task PushBlob(Reference reference, Descriptor blob, bool show, SemaphoreSlim slots, CancellationToken ct)
