@@ -23,6 +23,8 @@ public sealed class RegistryClient : IDisposable
     /// <summary>Blobs larger than this are uploaded in PATCH chunks of <see cref="ChunkSize"/>.</summary>
     public long ChunkedUploadThreshold { get; init; } = 64L << 20;
     public int ChunkSize { get; init; } = 16 << 20;
+    /// <summary>Entries asked per page of tags/list and _catalog (<c>?n=</c>); 0 leaves it to the registry.</summary>
+    public int PageSize { get; init; }
 
     public RegistryClient(RegistryConfig config, CredentialStore? credentials, TextWriter? warnings = null)
         => _transport = new RegistryTransport(config, credentials, warnings);
@@ -313,7 +315,7 @@ public sealed class RegistryClient : IDisposable
         await OnReadEndpoints(repository.Domain, async ep =>
         {
             tags.Clear();
-            await PagesAsync(ep, PullScope(repository), ep.Url($"v2/{repository.Path}/tags/list"), body =>
+            await PagesAsync(ep, PullScope(repository), ep.Url($"v2/{repository.Path}/tags/list{PageQuery}"), body =>
             {
                 var page = JsonSerializer.Deserialize(body, ClientJsonContext.Default.TagList);
                 tags.AddRange(page?.Tags ?? []);
@@ -327,7 +329,7 @@ public sealed class RegistryClient : IDisposable
     {
         var ep = await _transport.EndpointAsync(domain, ct);
         var repos = new List<string>();
-        await PagesAsync(ep, [Scope.Catalog], ep.Url("v2/_catalog"), body =>
+        await PagesAsync(ep, [Scope.Catalog], ep.Url($"v2/_catalog{PageQuery}"), body =>
         {
             var page = JsonSerializer.Deserialize(body, ClientJsonContext.Default.CatalogBody);
             repos.AddRange(page?.Repositories ?? []);
@@ -402,6 +404,8 @@ public sealed class RegistryClient : IDisposable
     {
         foreach (var mt in ManifestAccept) h.Accept.Add(new MediaTypeWithQualityHeaderValue(mt));
     }
+
+    private string PageQuery => PageSize > 0 ? $"?n={PageSize}" : "";
 
     private static string[] PullScope(Reference r) => [Scope.Repository(r.Path, Scope.Pull)];
     private static string[] PushScope(Reference r) => [Scope.Repository(r.Path, Scope.PullPush)];
