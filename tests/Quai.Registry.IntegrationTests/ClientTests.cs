@@ -335,6 +335,48 @@ public sealed class MisbehavingRegistryTests : IDisposable
     }
 }
 
+/// <summary>certs.d trust for a registry that is not insecure: the machine's host name (it must resolve to the
+/// loopback, as /etc/hosts has it here) names a TLS ScriptedRegistry whose certificate a private CA signed.</summary>
+public sealed class CertsDirTests : IDisposable
+{
+    private readonly TempDir _tmp = new();
+    public void Dispose() => _tmp.Dispose();
+
+    [Fact]
+    public async Task A_ca_in_certs_d_is_trusted_for_its_host_only()
+    {
+        var name = System.Net.Dns.GetHostName();
+        Assert.Contains(System.Net.Dns.GetHostAddresses(name), System.Net.IPAddress.IsLoopback);
+        var ca = TestCa.Create(_tmp.Sub("ca"));
+        var (_, _, cert) = ca.IssueServer(_tmp.Sub("server"), "server", name);
+        using var s = new ScriptedRegistry(cert);
+        var image = TestImages.Busybox(_tmp.Sub("l"));
+        s.ServeImage("app", image, "v1");
+        var domain = $"{name}:{s.Port}";
+        var certs = _tmp.Sub("certs.d");
+        var config = new RegistryConfig(certsDir: certs, timeout: TimeSpan.FromSeconds(20));
+        Assert.False(config.IsInsecure(domain));
+        var reference = Reference.Parse(domain + "/app:v1");
+
+        using (var untrusting = new RegistryClient(config, null))
+        {
+            var e = await Assert.ThrowsAsync<RegistryException>(() => untrusting.GetManifestAsync(reference));
+            Assert.Contains($"https://{domain}/v2/", e.Message);
+            Assert.Empty(s.Requests);   // no http fallback for a secure registry
+        }
+        // trusted for another host only: still refused
+        Directory.CreateDirectory(Path.Combine(certs, $"{name}:{s.Port + 1}"));
+        File.Copy(ca.CertPath, Path.Combine(certs, $"{name}:{s.Port + 1}", "ca.crt"));
+        using (var other = new RegistryClient(config, null))
+            await Assert.ThrowsAsync<RegistryException>(() => other.GetManifestAsync(reference));
+
+        Directory.CreateDirectory(Path.Combine(certs, domain));
+        File.Copy(ca.CertPath, Path.Combine(certs, domain, "ca.crt"));
+        using var trusting = new RegistryClient(config, null);
+        Assert.Equal(image.ManifestBytes, (await trusting.GetManifestAsync(reference)).Bytes);
+    }
+}
+
 internal sealed class SyncProgress(List<long> into) : IProgress<long>
 {
     public void Report(long value) { lock (into) into.Add(value); }
