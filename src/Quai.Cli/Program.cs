@@ -18,4 +18,5 @@ ImageCommands.Register(cli);
 Quai.Cli.Commands.Build.BuildCommand.Register(cli);
 SystemCommands.Register(cli);
 ContainerCommands.Register(cli);
+Quai.Cli.Commands.Registry.RegistryCommands.Register(cli);
 return cli.Invoke(ArgsNormalizer.Normalize(args));
