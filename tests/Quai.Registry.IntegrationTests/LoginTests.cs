@@ -94,6 +94,21 @@ public abstract class LoginContract(RegistryServer registry) : IDisposable
         Assert.False(File.Exists(ConfigFile));
     }
 
+    [Fact]
+    public void The_docker_cli_reads_and_rewrites_the_file_quai_wrote()
+    {
+        // docker logout needs no daemon: it parses config.json, erases the entry and writes the file back.
+        var login = Quai(R.Password, "login", R.Host, "-u", R.User!, "--password-stdin");
+        Assert.True(login.Code == 0, login.ToString());
+        var docker = Tool.Run("docker", ["--config", ConfigDir, "logout", R.Host]);
+        Assert.True(docker.Ok, docker.ToString());
+        Assert.Contains($"Removing login credentials for {R.Host}", docker.Out);
+        Assert.Null(JsonNode.Parse(File.ReadAllText(ConfigFile))!["auths"]?[R.Host]);
+        // and quai reads what docker wrote back
+        var after = Quai(null, "logout", R.Host);
+        Assert.Equal($"Not logged in to {R.Host}\n", after.Out);
+    }
+
     /// <summary>The setup's wrong-password message.</summary>
     protected abstract string WrongPasswordMessage { get; }
 
