@@ -269,6 +269,41 @@ public sealed class MisbehavingRegistryTests : IDisposable
     }
 
     [Fact]
+    public async Task A_resume_the_server_answers_with_the_whole_blob_skips_what_was_read()
+    {
+        using var s = new ScriptedRegistry();
+        var blob = new byte[300_000];
+        new Random(5).NextBytes(blob);
+        var digest = Digest.Compute(blob);
+        // first answer: the full Content-Length but only a third of the body (the server then drops the connection)
+        s.Map("GET", $"/v2/app/blobs/{digest}",
+            ScriptedResponse.Blob(blob[..100_000]).WithHeader("Content-Length", blob.Length.ToString()),
+            ScriptedResponse.Blob(blob));
+        using var client = Client(warnings: new StringWriter());
+        using var body = await client.OpenBlobAsync(Reference.Parse(s.Ref("app:v1")), Descriptor.For(MediaTypes.OciLayerGzip, digest, blob.Length));
+        var ms = new MemoryStream();
+        await body.CopyToAsync(ms);
+        Assert.Equal(blob, ms.ToArray());
+        var gets = s.Requests.Where(r => r.Path.Contains("/blobs/")).ToList();
+        Assert.Equal(2, gets.Count);
+        Assert.StartsWith("bytes=", gets[1].Headers["Range"]);
+    }
+
+    [Fact]
+    public async Task Docker_hub_reads_go_to_the_mirror_first()
+    {
+        using var mirror = new ScriptedRegistry();
+        var image = TestImages.Busybox(_tmp.Sub("l"));
+        mirror.ServeImage("library/busybox", image, "latest");
+        var config = new RegistryConfig(mirrors: [mirror.BaseUri], certsDir: _tmp.Sub("none"));
+        using var client = new RegistryClient(config, null);
+        var m = await client.GetManifestAsync(Reference.Parse("busybox"));
+        Assert.Equal(image.ManifestBytes, m.Bytes);
+        Assert.Equal(["latest"], await client.ListTagsAsync(Reference.Parse("busybox")));
+        Assert.Equal(1, mirror.Hits("GET", "/v2/library/busybox/manifests/latest"));
+    }
+
+    [Fact]
     public async Task A_redirect_loop_is_an_error()
     {
         using var s = new ScriptedRegistry();

@@ -118,13 +118,13 @@ public sealed class RegistryClient : IDisposable
     {
         var digest = blob.ParsedDigest;
         var what = $"blob {digest} of {repository.FamiliarRepository}";
-        var endpoints = await _transport.ReadEndpointsAsync(repository.Domain, ct);
         RegistryException? last = null;
-        foreach (var ep in endpoints)
+        foreach (var candidate in _transport.ReadCandidates(repository.Domain))
         {
-            var url = ep.Url($"v2/{repository.Path}/blobs/{digest}");
             try
             {
+                var ep = await _transport.EndpointAsync(repository.Domain, ct, candidate);
+                var url = ep.Url($"v2/{repository.Path}/blobs/{digest}");
                 var first = await OpenBlobAtAsync(ep, repository, url, 0, what, ct);
                 return new ResumingBlobStream(first, blob.Size, what, (offset, c) => OpenBlobAtAsync(ep, repository, url, offset, what, c),
                     m => _transport.Warn(null, m));
@@ -389,13 +389,13 @@ public sealed class RegistryClient : IDisposable
     /// <summary>Tries docker.io's mirrors, then docker.io itself; other registries have one endpoint.</summary>
     private async Task<T> OnReadEndpoints<T>(string domain, Func<Endpoint, Task<T>> operation, CancellationToken ct)
     {
-        var endpoints = await _transport.ReadEndpointsAsync(domain, ct);
+        var candidates = _transport.ReadCandidates(domain);
         for (int i = 0; ; i++)
         {
-            try { return await operation(endpoints[i]); }
-            catch (RegistryException e) when (i < endpoints.Count - 1 && !ct.IsCancellationRequested)
+            try { return await operation(await _transport.EndpointAsync(domain, ct, candidates[i])); }
+            catch (RegistryException e) when (i < candidates.Count - 1 && !ct.IsCancellationRequested)
             {
-                _transport.Warn(null, $"Warning: mirror {endpoints[i].Base}: {e.Message}; trying the next endpoint");
+                _transport.Warn(null, $"Warning: registry mirror {candidates[i]}: {e.Message}; trying the next endpoint");
             }
         }
     }
