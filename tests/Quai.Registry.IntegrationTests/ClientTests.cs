@@ -201,6 +201,29 @@ public sealed class TokenClientTests(TokenRegistryFixture f) : ClientContract(f.
     }
 
     [Fact]
+    public async Task An_identity_token_is_exchanged_through_the_refresh_token_grant()
+    {
+        var (_, reference) = Pushed();
+        string refresh;
+        using (var http = new HttpClient())
+        {
+            var ask = new HttpRequestMessage(HttpMethod.Get, $"{R.TokenServer!.Realm}?service={R.TokenServer.Service}&offline_token=true");
+            ask.Headers.Authorization = new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{R.User}:{R.Password}")));
+            using var answer = await http.SendAsync(ask);
+            refresh = JsonNode.Parse(await answer.Content.ReadAsStringAsync())!["refresh_token"]!.GetValue<string>();
+        }
+        var dir = Tmp.Sub("idtoken");
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "config.json"), new JsonObject { ["auths"] = new JsonObject { [R.Host] = new JsonObject { ["auth"] = "Og==", ["identitytoken"] = refresh } } }.ToJsonString());
+        R.TokenServer.ResetCounts();
+        using var client = new RegistryClient(new RegistryConfig(certsDir: Tmp.Sub("none")), CredentialStore.Open(dir));
+        await client.GetManifestAsync(reference);
+        var request = Assert.Single(R.TokenServer.Requests);
+        Assert.Equal(("POST", "refresh_token", 200), (request.Method, request.GrantType, request.Status));
+        Assert.Equal(R.User, request.User);
+    }
+
+    [Fact]
     public async Task Wrong_password_and_anonymous_in_dockers_words()
     {
         var (_, reference) = Pushed();
