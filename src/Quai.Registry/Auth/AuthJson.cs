@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace Quai.Registry.Auth;
 
 /// <summary>The JSON a <c>docker-credential-*</c> helper reads on <c>store</c> and prints on <c>get</c>.</summary>
-public sealed class HelperCredentials
+internal sealed class HelperCredentials
 {
     [JsonPropertyName("ServerURL")] public string? ServerUrl { get; set; }
     [JsonPropertyName("Username")] public string? Username { get; set; }
@@ -11,7 +11,7 @@ public sealed class HelperCredentials
 }
 
 /// <summary>A token server's answer (Docker's token spec; OAuth2 servers say <c>access_token</c>).</summary>
-public sealed class TokenResponse
+internal sealed class TokenResponse
 {
     [JsonPropertyName("token")] public string? Token { get; set; }
     [JsonPropertyName("access_token")] public string? AccessToken { get; set; }

@@ -38,6 +38,9 @@ public sealed class CredentialStore
         return slash < 0 ? s : s[..slash];
     }
 
+    /// <summary>The credential helper that holds <paramref name="domain"/>'s secrets (credHelpers, else credsStore), or null for config.json itself.</summary>
+    public string? HelperFor(string domain) => HelperFor(Read(), KeyFor(domain))?.Name;
+
     public Credential? Get(string domain)
     {
         var key = KeyFor(domain);

@@ -3,30 +3,30 @@ using System.Text.Json.Serialization;
 namespace Quai.Registry.Client;
 
 /// <summary>The distribution spec's error body: <c>{"errors":[{"code":…,"message":…,"detail":…}]}</c>.</summary>
-public sealed class ErrorsBody
+internal sealed class ErrorsBody
 {
     [JsonPropertyName("errors")] public List<ErrorEntry>? Errors { get; set; }
 }
 
-public sealed class ErrorEntry
+internal sealed class ErrorEntry
 {
     [JsonPropertyName("code")] public string? Code { get; set; }
     [JsonPropertyName("message")] public string? Message { get; set; }
 }
 
-public sealed class TagList
+internal sealed class TagList
 {
     [JsonPropertyName("name")] public string? Name { get; set; }
     [JsonPropertyName("tags")] public List<string>? Tags { get; set; }
 }
 
-public sealed class CatalogBody
+internal sealed class CatalogBody
 {
     [JsonPropertyName("repositories")] public List<string>? Repositories { get; set; }
 }
 
 /// <summary>The v1 search endpoint's answer (Docker Hub and registries that implement it).</summary>
-public sealed class SearchBody
+internal sealed class SearchBody
 {
     [JsonPropertyName("num_results")] public int NumResults { get; set; }
     [JsonPropertyName("query")] public string? Query { get; set; }

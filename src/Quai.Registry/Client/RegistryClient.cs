@@ -23,6 +23,8 @@ public sealed class RegistryClient : IDisposable
     /// <summary>Blobs larger than this are uploaded in PATCH chunks of <see cref="ChunkSize"/>.</summary>
     public long ChunkedUploadThreshold { get; init; } = 64L << 20;
     public int ChunkSize { get; init; } = 16 << 20;
+    /// <summary>Entries asked per page of tags/list and _catalog (<c>?n=</c>); 0 leaves it to the registry.</summary>
+    public int PageSize { get; init; }
 
     public RegistryClient(RegistryConfig config, CredentialStore? credentials, TextWriter? warnings = null)
         => _transport = new RegistryTransport(config, credentials, warnings);
@@ -116,13 +118,13 @@ public sealed class RegistryClient : IDisposable
     {
         var digest = blob.ParsedDigest;
         var what = $"blob {digest} of {repository.FamiliarRepository}";
-        var endpoints = await _transport.ReadEndpointsAsync(repository.Domain, ct);
         RegistryException? last = null;
-        foreach (var ep in endpoints)
+        foreach (var candidate in _transport.ReadCandidates(repository.Domain))
         {
-            var url = ep.Url($"v2/{repository.Path}/blobs/{digest}");
             try
             {
+                var ep = await _transport.EndpointAsync(repository.Domain, ct, candidate);
+                var url = ep.Url($"v2/{repository.Path}/blobs/{digest}");
                 var first = await OpenBlobAtAsync(ep, repository, url, 0, what, ct);
                 return new ResumingBlobStream(first, blob.Size, what, (offset, c) => OpenBlobAtAsync(ep, repository, url, offset, what, c),
                     m => _transport.Warn(null, m));
@@ -313,7 +315,7 @@ public sealed class RegistryClient : IDisposable
         await OnReadEndpoints(repository.Domain, async ep =>
         {
             tags.Clear();
-            await PagesAsync(ep, PullScope(repository), ep.Url($"v2/{repository.Path}/tags/list"), body =>
+            await PagesAsync(ep, PullScope(repository), ep.Url($"v2/{repository.Path}/tags/list{PageQuery}"), body =>
             {
                 var page = JsonSerializer.Deserialize(body, ClientJsonContext.Default.TagList);
                 tags.AddRange(page?.Tags ?? []);
@@ -327,7 +329,7 @@ public sealed class RegistryClient : IDisposable
     {
         var ep = await _transport.EndpointAsync(domain, ct);
         var repos = new List<string>();
-        await PagesAsync(ep, [Scope.Catalog], ep.Url("v2/_catalog"), body =>
+        await PagesAsync(ep, [Scope.Catalog], ep.Url($"v2/_catalog{PageQuery}"), body =>
         {
             var page = JsonSerializer.Deserialize(body, ClientJsonContext.Default.CatalogBody);
             repos.AddRange(page?.Repositories ?? []);
@@ -387,13 +389,13 @@ public sealed class RegistryClient : IDisposable
     /// <summary>Tries docker.io's mirrors, then docker.io itself; other registries have one endpoint.</summary>
     private async Task<T> OnReadEndpoints<T>(string domain, Func<Endpoint, Task<T>> operation, CancellationToken ct)
     {
-        var endpoints = await _transport.ReadEndpointsAsync(domain, ct);
+        var candidates = _transport.ReadCandidates(domain);
         for (int i = 0; ; i++)
         {
-            try { return await operation(endpoints[i]); }
-            catch (RegistryException e) when (i < endpoints.Count - 1 && !ct.IsCancellationRequested)
+            try { return await operation(await _transport.EndpointAsync(domain, ct, candidates[i])); }
+            catch (RegistryException e) when (i < candidates.Count - 1 && !ct.IsCancellationRequested)
             {
-                _transport.Warn(null, $"Warning: mirror {endpoints[i].Base}: {e.Message}; trying the next endpoint");
+                _transport.Warn(null, $"Warning: registry mirror {candidates[i]}: {e.Message}; trying the next endpoint");
             }
         }
     }
@@ -402,6 +404,8 @@ public sealed class RegistryClient : IDisposable
     {
         foreach (var mt in ManifestAccept) h.Accept.Add(new MediaTypeWithQualityHeaderValue(mt));
     }
+
+    private string PageQuery => PageSize > 0 ? $"?n={PageSize}" : "";
 
     private static string[] PullScope(Reference r) => [Scope.Repository(r.Path, Scope.Pull)];
     private static string[] PushScope(Reference r) => [Scope.Repository(r.Path, Scope.PullPush)];

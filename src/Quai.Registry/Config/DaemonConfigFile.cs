@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace Quai.Registry.Config;
 
 /// <summary>The keys of daemon.json the registry client reads; the rest belongs to others and is ignored.</summary>
-public sealed class DaemonConfigFile
+internal sealed class DaemonConfigFile
 {
     [JsonPropertyName("insecure-registries")] public List<string>? InsecureRegistries { get; set; }
     [JsonPropertyName("registry-mirrors")] public List<string>? RegistryMirrors { get; set; }

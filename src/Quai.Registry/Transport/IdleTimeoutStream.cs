@@ -17,10 +17,14 @@ internal sealed class IdleTimeoutStream(Stream inner, TimeSpan idle, string what
     public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
     public override int Read(Span<byte> buffer)
     {
-        var tmp = new byte[buffer.Length];
-        int n = ReadAsync(tmp).AsTask().GetAwaiter().GetResult();
-        tmp.AsSpan(0, n).CopyTo(buffer);
-        return n;
+        var tmp = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length, 1 << 20));
+        try
+        {
+            int n = ReadAsync(tmp.AsMemory(0, Math.Min(buffer.Length, tmp.Length))).AsTask().GetAwaiter().GetResult();
+            tmp.AsSpan(0, n).CopyTo(buffer);
+            return n;
+        }
+        finally { System.Buffers.ArrayPool<byte>.Shared.Return(tmp); }
     }
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) => ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
 

@@ -50,19 +50,10 @@ internal sealed class RegistryTransport : IDisposable
     private Credential? CredentialFor(string domain)
         => _credentials.GetOrAdd(domain, d => _store?.Get(d));
 
-    /// <summary>The endpoints to try for reads of <paramref name="domain"/>: docker.io's mirrors first, as Docker.</summary>
-    public async Task<IReadOnlyList<Endpoint>> ReadEndpointsAsync(string domain, CancellationToken ct)
-    {
-        if (domain != Quai.Oci.Image.Reference.DefaultDomain || _config.Mirrors.Count == 0) return [await EndpointAsync(domain, ct)];
-        var list = new List<Endpoint>();
-        foreach (var m in _config.Mirrors)
-        {
-            try { list.Add(await EndpointAsync(domain, ct, m)); }
-            catch (RegistryException e) { Warn($"mirror:{m}", $"Warning: registry mirror {m} is not usable: {e.Message}"); }
-        }
-        list.Add(await EndpointAsync(domain, ct));
-        return list;
-    }
+    /// <summary>Where reads of <paramref name="domain"/> are tried, in order: docker.io's mirrors first, as Docker
+    /// (null = the registry itself). Each is resolved only when it is reached.</summary>
+    public IReadOnlyList<Uri?> ReadCandidates(string domain)
+        => domain == Quai.Oci.Image.Reference.DefaultDomain && _config.Mirrors.Count > 0 ? [.. _config.Mirrors, null] : [null];
 
     /// <summary>Resolves (once, then cached) how <paramref name="domain"/> is reached, by pinging its <c>/v2/</c>.</summary>
     public Task<Endpoint> EndpointAsync(string domain, CancellationToken ct, Uri? mirror = null)
@@ -83,6 +74,7 @@ internal sealed class RegistryTransport : IDisposable
         Uri secure = mirror is not null ? new Uri(mirror.GetLeftPart(UriPartial.Authority) + "/")
             : domain == Quai.Oci.Image.Reference.DefaultDomain ? new Uri(DockerHubApi + "/") : new Uri("https://" + domain + "/");
         var insecure = _config.IsInsecure(mirror?.Authority ?? domain);
+        if (mirror?.Scheme == "http") return await PingOneAsync(domain, secure, ct);   // a mirror given as http:// is used as given
         try
         {
             return await PingOneAsync(domain, secure, ct);
