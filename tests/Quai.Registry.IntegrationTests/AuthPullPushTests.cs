@@ -21,7 +21,7 @@ public sealed class TlsBasicPullPushTests(TlsBasicRegistryFixture f) : IClassFix
 
         var anonymous = _q.Run("pull", reference);
         Assert.Equal(1, anonymous.Code);
-        Assert.Contains("no basic auth credentials", anonymous.Err);
+        Assert.Contains("pull access denied", anonymous.Err);
 
         _q.SaveLogin(_r.Host, _r.User!, "wrong-password");
         var wrong = _q.Run("pull", reference);
