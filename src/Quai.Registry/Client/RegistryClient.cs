@@ -245,7 +245,7 @@ public sealed class RegistryClient : IDisposable
             var put = WithDigest(location, digest);
             using var response = await _transport.SendAsync(ep, scopes, HttpMethod.Put, put, content: () =>
             {
-                var c = new StreamContent(new ProgressStream(open(), progress));
+                var c = new StreamContent(new Progress.ProgressStream(open(), n => progress?.Report(n)));
                 c.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
                 c.Headers.ContentLength = blob.Size;
                 return c;
@@ -442,38 +442,9 @@ public sealed class RegistryClient : IDisposable
     private static RegistryException PushError(RegistryException e, HttpMethod method, Uri url)
         => e.StatusCode is 401 or 403 ? e : e.Rephrase($"{RegistryTransport.Verb(method)} \"{url}\": {e.Message}");
 
-    /// <summary>A body that reports the bytes read so far.</summary>
-    private sealed class ProgressStream(Stream inner, IProgress<long>? progress) : Stream
-    {
-        private long _read;
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => inner.Length;
-        public override long Position { get => _read; set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default) => Count(await inner.ReadAsync(buffer, ct));
-        public override async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) => Count(await inner.ReadAsync(buffer.AsMemory(offset, count), ct));
-        private int Count(int n) { if (n > 0) { _read += n; progress?.Report(_read); } return n; }
-        protected override void Dispose(bool disposing) { if (disposing) inner.Dispose(); base.Dispose(disposing); }
-    }
-
     /// <summary>A body that disposes its response with it.</summary>
-    private sealed class ResponseStream(Stream inner, HttpResponseMessage response) : Stream
+    private sealed class ResponseStream(Stream inner, HttpResponseMessage response) : Quai.Fs.ReadOnlyStream
     {
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
         public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default) => inner.ReadAsync(buffer, ct);
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) => inner.ReadAsync(buffer, offset, count, ct);

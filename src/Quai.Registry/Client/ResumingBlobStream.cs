@@ -5,7 +5,7 @@ namespace Quai.Registry.Client;
 /// returns a body positioned at the offset it was given (it checks the 206 and skips what a server that ignores
 /// Range sends again). At most <see cref="MaxResumes"/> resumes in a row without progress.</summary>
 internal sealed class ResumingBlobStream(Stream first, long expectedSize, string what,
-    Func<long, CancellationToken, Task<Stream>> open, Action<string>? warn) : Stream
+    Func<long, CancellationToken, Task<Stream>> open, Action<string>? warn) : Transport.AsyncReadStream
 {
     public const int MaxResumes = 5;
     private Stream _body = first;
@@ -13,28 +13,9 @@ internal sealed class ResumingBlobStream(Stream first, long expectedSize, string
     private int _failures;
 
     public long Resumes { get; private set; }
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => expectedSize > 0 ? expectedSize : throw new NotSupportedException();
-    public override long Position { get => _position; set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    public override long Length => expectedSize > 0 ? expectedSize : base.Length;
+    public override long Position { get => _position; set => base.Position = value; }
 
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-    public override int Read(Span<byte> buffer)
-    {
-        var tmp = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length, 1 << 20));
-        try
-        {
-            int n = ReadAsync(tmp.AsMemory(0, Math.Min(buffer.Length, tmp.Length))).AsTask().GetAwaiter().GetResult();
-            tmp.AsSpan(0, n).CopyTo(buffer);
-            return n;
-        }
-        finally { System.Buffers.ArrayPool<byte>.Shared.Return(tmp); }
-    }
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) => ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
