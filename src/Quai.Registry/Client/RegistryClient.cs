@@ -71,6 +71,8 @@ public sealed class RegistryClient : IDisposable
             try
             {
                 using var doc = JsonDocument.Parse(bytes);
+                if (doc.RootElement.ValueKind != JsonValueKind.Object)
+                    throw new RegistryException($"manifest for {reference.ToFamiliarString()}: invalid manifest: a JSON {doc.RootElement.ValueKind.ToString().ToLowerInvariant()}, not an object");
                 if (doc.RootElement.TryGetProperty("mediaType", out var mt) && mt.ValueKind == JsonValueKind.String) probed = mt.GetString();
                 if (doc.RootElement.TryGetProperty("schemaVersion", out var sv) && sv.TryGetInt32(out var v)) schemaVersion = v;
                 if (probed is null && doc.RootElement.TryGetProperty("manifests", out _)) probed = MediaTypes.OciIndex;
@@ -88,11 +90,39 @@ public sealed class RegistryClient : IDisposable
                 mediaType = probed ?? mediaType;
             if (!(MediaTypes.IsManifest(mediaType) || MediaTypes.IsIndex(mediaType)))
                 throw new RegistryException($"manifest for {reference.ToFamiliarString()}: unsupported media type \"{mediaType}\"");
+            CheckShape(bytes, mediaType!, reference);
             var digest = Digest.Compute(bytes);
             if (reference.Digest is { } wanted && wanted != digest)
                 throw new RegistryException($"manifest verification failed for digest {wanted}: the registry sent content with digest {digest}");
             return new FetchedManifest(bytes, mediaType!, digest);
         }, ct);
+    }
+
+    /// <summary>Refuses a manifest or index whose descriptors are missing or unparsable, before anything is stored.</summary>
+    private static void CheckShape(byte[] bytes, string mediaType, Reference reference)
+    {
+        var what = $"manifest for {reference.ToFamiliarString()}";
+        IEnumerable<(string Field, Descriptor? D)> descriptors;
+        try
+        {
+            if (MediaTypes.IsIndex(mediaType))
+                descriptors = ImageJson.ParseIndex(bytes, what).Manifests.Select((d, i) => ($"manifests[{i}]", (Descriptor?)d));
+            else
+            {
+                var m = ImageJson.ParseManifest(bytes, what);
+                descriptors = m.Layers.Select((d, i) => ($"layers[{i}]", (Descriptor?)d)).Prepend(("config", m.Config));
+            }
+        }
+        catch (InvalidDataException e) { throw new RegistryException(e.Message.Replace(": invalid JSON: ", ": invalid manifest: ", StringComparison.Ordinal)); }
+        foreach (var (field, d) in descriptors)
+        {
+            if (d is null || string.IsNullOrEmpty(d.Digest))
+                throw new RegistryException($"{what}: invalid manifest: {field} has no digest");
+            if (!Digest.TryParse(d.Digest, out _, out var error))
+                throw new RegistryException($"{what}: invalid manifest: {field}: {error}");
+            if (d.Size < 0)
+                throw new RegistryException($"{what}: invalid manifest: {field} has a negative size");
+        }
     }
 
     public async Task<Descriptor?> HeadManifestAsync(Reference reference, CancellationToken ct = default)

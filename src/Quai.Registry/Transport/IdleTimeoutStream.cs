@@ -11,7 +11,7 @@ internal sealed class IdleTimeoutStream(Stream inner, TimeSpan idle, string what
         try { return await inner.ReadAsync(buffer, cts.Token).ConfigureAwait(false); }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            throw new TimeoutException($"{what}: no data received for {idle.TotalSeconds:0.#}s");
+            throw new TimeoutException($"{what}: timeout: no data received for {idle.TotalSeconds:0.#}s");
         }
     }
 

@@ -118,7 +118,9 @@ internal sealed class RegistryTransport : IDisposable
             headers?.Invoke(request.Headers);
             if (currentMethod != HttpMethod.Get && currentMethod != HttpMethod.Head) request.Content = content?.Invoke();
             string? token = null;
-            if (ep.SameOrigin(current)) token = await AuthorizeAsync(ep, scopes, request, ct);
+            // a refused token names the request it was for, as docker does: Head "URL": unauthorized: …
+            try { if (ep.SameOrigin(current)) token = await AuthorizeAsync(ep, scopes, request, ct); }
+            catch (RegistryException e) when (e.StatusCode is 401 or 403) { throw e.Rephrase($"{Verb(currentMethod)} \"{current}\": {e.Message}"); }
 
             HttpResponseMessage response;
             try
@@ -316,7 +318,7 @@ internal sealed class RegistryTransport : IDisposable
         }
         catch (Exception e) when (e is IOException or TimeoutException or HttpRequestException)
         {
-            throw new RegistryException($"{what}: {e.Message}", inner: e);
+            throw new RegistryException(e is TimeoutException ? e.Message : $"{what}: {e.Message}", inner: e); // a timeout already names it
         }
         return ms.ToArray();
     }
