@@ -4,7 +4,10 @@ using Quai.Interop;
 
 namespace Quai.Fs;
 
-public sealed record ApplyResult(long FileBytes, long Entries);
+/// <summary>What an extraction wrote. <paramref name="Whiteouts"/>: with <see cref="ExtractOptions.OverlayUpper"/>,
+/// the overlay whiteouts left in the upper directory (paths without symlinks), each needed only if the layers below
+/// have that name (<c>OverlaySnapshotter.DropNeedlessWhiteouts</c>).</summary>
+public sealed record ApplyResult(long FileBytes, long Entries, IReadOnlyList<string>? Whiteouts = null);
 
 /// <summary>How an archive is extracted.</summary>
 public sealed class ExtractOptions
@@ -19,7 +22,18 @@ public sealed class ExtractOptions
     /// <summary>Device nodes are not created (docker cp to the host: a container's mknod must not become a
     /// node on the host that any host user could open).</summary>
     public bool SkipDevices { get; init; }
+    /// <summary>With <see cref="Whiteouts"/>: the root is the empty upper directory of an overlay, not a merged view
+    /// (the layers below are not visible), so whiteouts are written in overlay's on-disk form: <c>.wh.name</c> becomes
+    /// a 0:0 character device name, <c>.wh..wh..opq</c> the attribute trusted.overlay.opaque=y on its directory. An
+    /// entry that needs the layers below (a hard link to a file of theirs; a parent, or a whiteout's directory, that
+    /// this layer does not create) throws <see cref="MergedViewRequiredException"/>: apply the layer through a
+    /// mounted view instead. Needs root (mknod, trusted.* attributes).</summary>
+    public bool OverlayUpper { get; init; }
 }
+
+/// <summary>An <see cref="ExtractOptions.OverlayUpper"/> extraction met an entry that needs the layers below; what
+/// was written so far must be discarded and the layer applied through a mounted (merged) view.</summary>
+public sealed class MergedViewRequiredException(string message) : Exception(message);
 
 /// <summary>Extracts an uncompressed tar into a directory tree that may be hostile (a container's root, a
 /// layer on top of others). Every path is resolved with openat2(RESOLVE_IN_ROOT) against the root, so
@@ -32,12 +46,15 @@ public sealed class TarExtractor : IDisposable
 {
     public const string WhiteoutPrefix = ".wh.";
     public const string OpaqueWhiteout = ".wh..wh..opq";
+    /// <summary>The attribute overlayfs reads to hide the lower layers' contents of an upper directory.</summary>
+    public const string OverlayOpaqueXattr = "trusted.overlay.opaque";
     private const ulong Resolve = NativeFs.RESOLVE_IN_ROOT | NativeFs.RESOLVE_NO_MAGICLINKS;
 
     private readonly string _root;
     private readonly SafeFd _rootFd;
     private readonly bool _privileged = NativeFs.geteuid() == 0;
     private readonly HashSet<string> _written = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _whiteouts = new(StringComparer.Ordinal), _opaque = new(StringComparer.Ordinal);
     private readonly List<(string Path, DateTimeOffset Mtime)> _dirTimes = [];
     private string? _cachedParent;
     private SafeFd? _cachedParentFd;
@@ -95,6 +112,17 @@ public sealed class TarExtractor : IDisposable
             _currentXattrs = _raw.Take(entry.Name);
             ApplyEntry(entry);
         }
+        if (_options.OverlayUpper)
+        {
+            // a whiteout in (or below) a directory this layer made opaque hides nothing, and would show in its listing
+            foreach (var w in _whiteouts.Where(w => _opaque.Any(o => w.StartsWith(o + "/", StringComparison.Ordinal))).ToList())
+            {
+                var (parent, name) = TarPath.Split(w);
+                int fd = OpenParent(parent, create: false);
+                if (fd >= 0) NativeFs.UnlinkAt(fd, name, 0, Where(w));
+                _whiteouts.Remove(w);
+            }
+        }
         // Directory mtimes last: creating children changes them.
         for (int i = _dirTimes.Count - 1; i >= 0; i--)
         {
@@ -106,7 +134,8 @@ public sealed class TarExtractor : IDisposable
             try { NativeFs.UtimensAt(fd, name, mtime, NativeFs.AT_SYMLINK_NOFOLLOW, Where(path)); }
             catch (ErrnoException e) when (e.Code == Errno.ENOENT) { }
         }
-        return new ApplyResult(_fileBytes, _entries);
+        if (!_options.OverlayUpper) return new ApplyResult(_fileBytes, _entries);
+        return new ApplyResult(_fileBytes, _entries, [.. _whiteouts.Order(StringComparer.Ordinal)]);
     }
 
     private string Where(string rel) => $"{rel} in {_root}";
@@ -126,8 +155,11 @@ public sealed class TarExtractor : IDisposable
 
         int dirfd = OpenParent(parent, create: true);
         bool isDir = entry.EntryType == TarEntryType.Directory;
+        bool overWhiteout = false;
         if (NativeFs.TryFstatAt(dirfd, name, NativeFs.AT_SYMLINK_NOFOLLOW, out var existing))
         {
+            // a directory made where this layer whited out a name must not show the lower layers' directory of that name
+            overWhiteout = _options.OverlayUpper && IsOverlayWhiteout(existing);
             if (!(isDir && existing.IsDir))
             {
                 if (entry.EntryType == TarEntryType.HardLink && SameLinkTarget(entry, path)) return;
@@ -140,6 +172,7 @@ public sealed class TarExtractor : IDisposable
             case TarEntryType.Directory:
                 if (!existing.IsDir || !NativeFs.TryFstatAt(dirfd, name, NativeFs.AT_SYMLINK_NOFOLLOW, out _))
                     NativeFs.MkdirAt(dirfd, name, 0x1C0 /* 0700 */, Where(path));
+                if (overWhiteout) { SetOpaque(dirfd, name, path); _opaque.Add(path); }
                 _dirTimes.Add((path, entry.ModificationTime));
                 break;
             case TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile:
@@ -156,6 +189,8 @@ public sealed class TarExtractor : IDisposable
             case TarEntryType.CharacterDevice or TarEntryType.BlockDevice:
                 uint type = entry.EntryType == TarEntryType.CharacterDevice ? NativeFs.S_IFCHR : NativeFs.S_IFBLK;
                 if (!_privileged || _options.SkipDevices) return; // an unprivileged user could not create it either: skip, as rootless Docker does
+                if (_options.OverlayUpper && type == NativeFs.S_IFCHR && ((PosixTarEntry)entry).DeviceMajor == 0 && ((PosixTarEntry)entry).DeviceMinor == 0)
+                    throw new MergedViewRequiredException($"{_options.What} \"{entry.Name}\": a 0:0 character device would be an overlay whiteout in an upper directory");
                 NativeFs.MknodAt(dirfd, name, type | 0x180 /* 0600 */, NativeFs.MakeDev((uint)((PosixTarEntry)entry).DeviceMajor, (uint)((PosixTarEntry)entry).DeviceMinor), Where(path));
                 break;
             case TarEntryType.Fifo:
@@ -195,7 +230,13 @@ public sealed class TarExtractor : IDisposable
         var (tparent, tname) = TarPath.Split(target);
         int tfd = OpenParent(tparent, create: false);
         if (tfd < 0 || !NativeFs.TryFstatAt(tfd, tname, NativeFs.AT_SYMLINK_NOFOLLOW, out var st))
+        {
+            if (_options.OverlayUpper)
+                throw new MergedViewRequiredException($"{_options.What} \"{entry.Name}\": hard link to \"{entry.LinkName}\", which this layer does not contain");
             throw new TarFormatException($"{_options.What} \"{entry.Name}\": hard link target \"{entry.LinkName}\" does not exist in the archive");
+        }
+        if (_options.OverlayUpper && IsOverlayWhiteout(st))
+            throw new MergedViewRequiredException($"{_options.What} \"{entry.Name}\": hard link to \"{entry.LinkName}\", which this layer whited out");
         if (st.IsDir) throw new TarFormatException($"{_options.What} \"{entry.Name}\": hard link to directory \"{entry.LinkName}\"");
         // tfd may be the cached parent; take a private descriptor so opening our own parent does not close it.
         using var own = new SafeFd(NativeFs.OpenAt2(_rootFd.Fd, tparent.Length == 0 ? "." : tparent, NativeFs.O_PATH | NativeFs.O_DIRECTORY, 0, Resolve));
@@ -246,6 +287,11 @@ public sealed class TarExtractor : IDisposable
 
     private void ApplyWhiteout(string parent, string name, string original)
     {
+        if (_options.OverlayUpper)
+        {
+            ApplyOverlayWhiteout(parent, name, original);
+            return;
+        }
         int dirfd = OpenParent(parent, create: false);
         if (dirfd < 0) return; // nothing below to hide
         if (name == OpaqueWhiteout)
@@ -267,6 +313,49 @@ public sealed class TarExtractor : IDisposable
         if (NativeFs.TryFstatAt(dirfd, target, NativeFs.AT_SYMLINK_NOFOLLOW, out var existing))
             RemoveAll(dirfd, target, existing.IsDir, parent.Length == 0 ? target : parent + "/" + target);
     }
+
+    /// <summary>A whiteout in an upper directory: the opaque marker on the directory itself, else a 0:0 character
+    /// device in place of whatever this layer put there. The directory must be this layer's (else its owner, mode
+    /// and very existence are the lower layers' business: a merged view decides).</summary>
+    private void ApplyOverlayWhiteout(string parent, string name, string original)
+    {
+        if (parent.Length == 0 && name == OpaqueWhiteout)
+            throw new MergedViewRequiredException($"{_options.What} \"{original}\": an opaque root directory");
+        int dirfd = OpenParent(parent, create: false);
+        if (dirfd < 0)
+            throw new MergedViewRequiredException($"{_options.What} \"{original}\": its directory \"{parent}\" is not in this layer");
+        // recorded paths must name what they mark: no symbolic link on the way
+        using (var plain = new SafeFd(NativeFs.OpenAt2(_rootFd.Fd, parent.Length == 0 ? "." : parent, NativeFs.O_PATH | NativeFs.O_DIRECTORY, 0, Resolve | NativeFs.RESOLVE_NO_SYMLINKS)))
+            if (plain.Fd < 0)
+                throw new MergedViewRequiredException($"{_options.What} \"{original}\": its directory \"{parent}\" is reached through a symbolic link");
+        if (name == OpaqueWhiteout)
+        {
+            var (pp, pn) = TarPath.Split(parent);
+            int ppfd = OpenParent(pp, create: false);
+            if (ppfd < 0 || !NativeFs.TryFstatAt(ppfd, pn, NativeFs.AT_SYMLINK_NOFOLLOW, out var dst) || !dst.IsDir)
+                throw new MergedViewRequiredException($"{_options.What} \"{original}\": its directory \"{parent}\" is not a directory of this layer");
+            SetOpaque(ppfd, pn, parent);
+            _opaque.Add(parent);
+            return;
+        }
+        var target = name[WhiteoutPrefix.Length..];
+        if (target.Length == 0 || target == "." || target == "..")
+            throw new TarFormatException($"{_options.What} \"{original}\": invalid whiteout name");
+        var rel = parent.Length == 0 ? target : parent + "/" + target;
+        dirfd = OpenParent(parent, create: false);
+        if (NativeFs.TryFstatAt(dirfd, target, NativeFs.AT_SYMLINK_NOFOLLOW, out var existing))
+        {
+            RemoveAll(dirfd, target, existing.IsDir, rel);
+            dirfd = OpenParent(parent, create: false);
+        }
+        NativeFs.MknodAt(dirfd, target, NativeFs.S_IFCHR, 0, Where(rel));
+        _whiteouts.Add(rel);
+    }
+
+    private static bool IsOverlayWhiteout(NativeFs.Stat st) => st.Type == NativeFs.S_IFCHR && st.Rdev == 0;
+
+    private void SetOpaque(int dirfd, string name, string rel)
+        => NativeFs.LSetXattr($"/proc/self/fd/{dirfd}/{name}", OverlayOpaqueXattr, "y"u8, Where(rel));
 
     private List<string> ListDir(string rel)
     {
@@ -297,6 +386,8 @@ public sealed class TarExtractor : IDisposable
             NativeFs.UnlinkAt(dirfd, name, 0, Where(rel));
         }
         _written.Remove(rel);
+        _whiteouts.Remove(rel);
+        _opaque.Remove(rel);
     }
 
     /// <summary>Opens the directory <paramref name="rel"/> inside the root (creating missing components with mode 0755
@@ -306,6 +397,12 @@ public sealed class TarExtractor : IDisposable
         if (rel.Length == 0) return _rootFd.Fd;
         if (_cachedParent == rel && _cachedParentFd is not null) return _cachedParentFd.Fd;
         int fd = NativeFs.OpenAt2(_rootFd.Fd, rel, NativeFs.O_PATH | NativeFs.O_DIRECTORY, 0, Resolve);
+        if (_options.OverlayUpper && fd is -Errno.ENOENT or -Errno.ENOTDIR)
+        {
+            if (!create) return -1;
+            // a directory (or a symlink's target) of the layers below, or none at all: only a merged view knows
+            throw new MergedViewRequiredException($"{_options.What} \"{_lastName}\": its directory \"{rel}\" is not in this layer");
+        }
         if (fd == -Errno.ENOENT && create)
         {
             var parts = rel.Split('/');

@@ -7,9 +7,11 @@ using Quai.Oci.Image;
 namespace Quai.Images;
 
 /// <summary>Unpacks a pull's layers while later ones are still downloading (<see cref="PullSession.UnpackAsBlobsArrive"/>):
-/// on one thread of its own, in order, layer i as soon as layers 0..i are in the content store, through the store's one
-/// unpack loop (<see cref="Unpacker.Unpack"/>: chain IDs, existing snapshots reused, diff_ids verified). A pull then
-/// takes about as long as the longer of its download and its unpacking, not their sum.</summary>
+/// from a thread of its own, through the store's one unpack loop (<see cref="Unpacker.Unpack"/>: chain IDs, existing
+/// snapshots reused, diff_ids verified), each layer as soon as its blob is in the content store. On overlay, layers are
+/// applied several at once, each into its own upper directory, and committed in chain order; elsewhere, layer i once
+/// layers 0..i are there, in order. A pull then takes about as long as the longer of its download and its unpacking,
+/// not their sum.</summary>
 public sealed class LayerPipeline
 {
     private readonly ImageStore _store;
@@ -80,13 +82,16 @@ public sealed class LayerPipeline
         _thread.Join();
     }
 
-    private void AwaitLayer(int index)
+    private void AwaitLayer(int index, CancellationToken stop)
     {
+        // the unpacking stops (another layer failed, or the pull is abandoned): wake the waiters
+        using var wake = stop.Register(() => { lock (_gate) Monitor.PulseAll(_gate); });
         lock (_gate)
         {
             while (!_arrived[index])
             {
                 _cancel.Token.ThrowIfCancellationRequested();
+                stop.ThrowIfCancellationRequested();
                 if (_noMore) break;
                 Monitor.Wait(_gate);
             }

@@ -13,9 +13,9 @@ public sealed class TarBuilder
 
     public TarBuilder() => _w = new TarWriter(_ms, TarEntryFormat.Pax, leaveOpen: true);
 
-    public TarBuilder Dir(string name, int mode = 0x1ED, int uid = 0, int gid = 0)
+    public TarBuilder Dir(string name, int mode = 0x1ED, int uid = 0, int gid = 0, Dictionary<string, string>? pax = null)
     {
-        _w.WriteEntry(new PaxTarEntry(TarEntryType.Directory, name) { Mode = (UnixFileMode)mode, Uid = uid, Gid = gid, ModificationTime = Time });
+        _w.WriteEntry(new PaxTarEntry(TarEntryType.Directory, name, pax ?? []) { Mode = (UnixFileMode)mode, Uid = uid, Gid = gid, ModificationTime = Time });
         return this;
     }
 

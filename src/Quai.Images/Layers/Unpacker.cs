@@ -19,63 +19,230 @@ public static class Unpacker
         => config.RootFs.DiffIds.Select(d => Digest.TryParse(d, out var p, out var why) ? p
             : throw new InvalidDataException($"image config {configDigest}: invalid diff_id \"{d}\": {why}")).ToList();
 
+    /// <summary>Layers applied at once on overlay (each into an upper directory of its own): two, as the
+    /// decompression of each already runs on a thread beside its extraction.</summary>
+    public const int Parallelism = 2;
+
     /// <summary>Returns the top chain ID (null for no layers) and the unpacked size of all layers.
-    /// <paramref name="awaitLayer"/>, when given, is called before layer i is looked at and returns once its blob
-    /// is in the content store (or throws); <paramref name="progress"/> hears of each layer; a cancellation stops
-    /// between layers and inside one (its partial snapshot is removed).</summary>
+    /// <paramref name="awaitLayer"/>, when given, is called before layer i is applied and returns once its blob
+    /// is in the content store (or throws; the token given to it is set when the unpacking fails or is cancelled);
+    /// <paramref name="progress"/> hears of each layer (from more than one thread, never two calls at once; each
+    /// layer's Extracting before its Complete, the Completes in layer order, the AlreadyExists of layers present before any Extracting); a cancellation stops
+    /// between layers and inside one (its partial snapshots are removed).
+    /// On overlay as root, up to <see cref="Parallelism"/> layers are applied at once, each straight into an upper
+    /// directory of its own with no mount (<see cref="ExtractOptions.OverlayUpper"/>), and committed in chain
+    /// order (<see cref="OverlaySnapshotter.AdoptUpper"/>); a layer that needs the layers below to be applied (a
+    /// hard link to a file of theirs, a parent directory it does not create) is applied through a mounted view of
+    /// its parents once they are committed. Elsewhere (or with <paramref name="parallelism"/> 1), one layer after
+    /// another through the writable view.</summary>
     public static (Digest? TopChain, long Size) Unpack(ContentStore content, ISnapshotter snapshotter, Lease lease,
         IReadOnlyList<Descriptor> layers, IReadOnlyList<Digest> diffIds, Action<int, LayerEvent>? progress = null,
-        Action<int>? awaitLayer = null, CancellationToken cancel = default)
+        Action<int, CancellationToken>? awaitLayer = null, CancellationToken cancel = default, int parallelism = Parallelism)
     {
         if (layers.Count != diffIds.Count)
             throw new InvalidDataException($"image has {layers.Count} layers but its config lists {diffIds.Count} diff_ids");
-        Digest? chain = null;
-        long total = 0;
-        for (int i = 0; i < layers.Count; i++)
+        var chains = new Digest[layers.Count];
+        for (int i = 0; i < layers.Count; i++) chains[i] = ChainId.Next(i == 0 ? null : chains[i - 1], diffIds[i]);
+        var gate = new Lock();
+        void Report(int i, LayerEvent e) { if (progress is not null) lock (gate) progress(i, e); }
+        var job = new Job(content, snapshotter, lease, layers, diffIds, chains, Report, awaitLayer);
+        return snapshotter is OverlaySnapshotter overlay && OverlaySnapshotter.AppliesToUpper && layers.Count > 1 && parallelism > 1
+            ? job.InParallel(overlay, Math.Min(parallelism, Parallelism * 2), cancel)
+            : job.InOrder(cancel);
+    }
+
+    private sealed class Job(ContentStore content, ISnapshotter snapshotter, Lease lease, IReadOnlyList<Descriptor> layers,
+        IReadOnlyList<Digest> diffIds, Digest[] chains, Action<int, LayerEvent> report, Action<int, CancellationToken>? awaitLayer)
+    {
+        /// <summary>A layer applied ahead of its parents: its own snapshot (no parent), or null when it needs the merged view.</summary>
+        private sealed class Ahead
         {
-            cancel.ThrowIfCancellationRequested();
-            var next = ChainId.Next(chain, diffIds[i]);
-            var name = next.ToString();
-            lease.Add(Lease.Snapshot, name);
-            var existing = snapshotter.Stat(name);
-            if (existing is not null)
+            public readonly ManualResetEventSlim Done = new();
+            public string? Key;
+            public ApplyResult? Result;
+            public Exception? Error;
+        }
+
+        private Exception? _firstError;
+
+        public (Digest? TopChain, long Size) InOrder(CancellationToken cancel)
+        {
+            long total = 0;
+            for (int i = 0; i < layers.Count; i++)
             {
-                total += existing.Size;
-                chain = next;
-                progress?.Invoke(i, LayerEvent.AlreadyExists);
-                continue;
+                cancel.ThrowIfCancellationRequested();
+                if (TryExisting(i, ref total)) continue;
+                awaitLayer?.Invoke(i, cancel);
+                cancel.ThrowIfCancellationRequested();
+                report(i, LayerEvent.Extracting);
+                total += CommitLayer(i, ahead: null, cancel);
             }
-            awaitLayer?.Invoke(i);
-            cancel.ThrowIfCancellationRequested();
-            var key = $"extract-{lease.Id}-{next.Hex}";
-            lease.Add(Lease.Snapshot, key);
-            snapshotter.Prepare(key, chain?.ToString());
+            return (layers.Count == 0 ? null : chains[^1], total);
+        }
+
+        public (Digest? TopChain, long Size) InParallel(OverlaySnapshotter overlay, int parallelism, CancellationToken cancel)
+        {
+            // which layers exist is settled first (each leased, then looked at): the workers take the others
+            var existing = new bool[layers.Count];
+            for (int i = 0; i < layers.Count; i++)
+            {
+                lease.Add(Lease.Snapshot, chains[i].ToString());
+                existing[i] = snapshotter.Stat(chains[i].ToString()) is not null;
+                if (existing[i]) report(i, LayerEvent.AlreadyExists); // before any worker's Extracting, as in order
+            }
+            var ahead = new Ahead[layers.Count];
+            for (int i = 0; i < ahead.Length; i++) ahead[i] = new Ahead();
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+            int next = -1;
+            var workers = new List<Thread>();
+            for (int w = 0; w < Math.Min(parallelism, existing.Count(e => !e)); w++)
+            {
+                var t = new Thread(() =>
+                {
+                    int i;
+                    while ((i = Interlocked.Increment(ref next)) < layers.Count)
+                    {
+                        if (existing[i]) { ahead[i].Done.Set(); continue; }
+                        try { ApplyAhead(overlay, i, ahead[i], stop.Token); }
+                        catch (Exception e)
+                        {
+                            ahead[i].Error = e;
+                            if (e is not OperationCanceledException) Interlocked.CompareExchange(ref _firstError, e, null);
+                            stop.Cancel();
+                        }
+                        finally { ahead[i].Done.Set(); }
+                    }
+                }, maxStackSize: 1 << 20) { IsBackground = true, Name = "layer-unpack" };
+                workers.Add(t);
+                t.Start();
+            }
             try
             {
-                progress?.Invoke(i, LayerEvent.Extracting);
-                var layerDigest = layers[i].ParsedDigest;
-                var result = snapshotter.WithWritableView(key, dir =>
+                long total = 0;
+                for (int i = 0; i < layers.Count; i++)
+                {
+                    if (existing[i])
+                    {
+                        var size = snapshotter.Stat(chains[i].ToString())?.Size;
+                        if (size is not null) { total += size.Value; continue; }
+                        // gone since (another store user removed it): unpack it here, in order
+                        awaitLayer?.Invoke(i, stop.Token);
+                        report(i, LayerEvent.Extracting);
+                        total += CommitLayer(i, null, stop.Token);
+                        continue;
+                    }
+                    ahead[i].Done.Wait(); // its worker sets it whatever happens, soon after a cancellation
+                    if (ahead[i].Error is { } error)
+                    {
+                        if (_firstError is { } first) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
+                        System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
+                    }
+                    stop.Token.ThrowIfCancellationRequested();
+                    total += CommitLayer(i, ahead[i], stop.Token);
+                }
+                return (chains[^1], total);
+            }
+            catch (Exception e)
+            {
+                if (e is not OperationCanceledException) Interlocked.CompareExchange(ref _firstError, e, null);
+                stop.Cancel();
+                // a layer stopped because another failed reports that failure, not its own interruption
+                if (_firstError is { } first && !ReferenceEquals(first, e)) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
+                throw;
+            }
+            finally
+            {
+                foreach (var t in workers) t.Join();
+                foreach (var a in ahead)
+                    if (a.Key is not null && snapshotter.Stat(a.Key) is not null)
+                        try { snapshotter.Remove(a.Key); } catch (Exception) { /* GC removes it with the lease */ }
+            }
+        }
+
+        private bool TryExisting(int i, ref long total)
+        {
+            var name = chains[i].ToString();
+            lease.Add(Lease.Snapshot, name);
+            var existing = snapshotter.Stat(name);
+            if (existing is null) return false;
+            total += existing.Size;
+            report(i, LayerEvent.AlreadyExists);
+            return true;
+        }
+
+        /// <summary>Applies layer i into an upper directory of its own, before its parents are committed.</summary>
+        private void ApplyAhead(OverlaySnapshotter overlay, int i, Ahead ahead, CancellationToken cancel)
+        {
+            awaitLayer?.Invoke(i, cancel);
+            cancel.ThrowIfCancellationRequested();
+            var key = $"extract-{lease.Id}-{chains[i].Hex}-upper";
+            lease.Add(Lease.Snapshot, key);
+            overlay.Prepare(key, null);
+            ahead.Key = key;
+            report(i, LayerEvent.Extracting);
+            try
+            {
+                ahead.Result = overlay.WithUpper(key, dir =>
                 {
                     FaultPoint.Hit("images.unpack.mounted");
-                    return ApplyBlob(content, layerDigest, diffIds[i], dir, cancel);
+                    // the bottom layer may be shown by a bind mount, where overlay's whiteouts would be plain devices: it
+                    // needs none (there is nothing below it to hide)
+                    return ApplyBlob(content, layers[i].ParsedDigest, diffIds[i], dir, cancel, overlayUpper: i > 0);
                 });
+            }
+            catch (MergedViewRequiredException)
+            {
+                // applied in order instead, through a mount of its committed parents
+                ahead.Key = null;
+                overlay.Remove(key);
+            }
+        }
+
+        /// <summary>Makes layer i's snapshot on its committed parent and commits it: the data applied ahead moved in,
+        /// else the layer applied through the writable view. Returns its size.</summary>
+        private long CommitLayer(int i, Ahead? ahead, CancellationToken cancel)
+        {
+            var name = chains[i].ToString();
+            var key = $"extract-{lease.Id}-{chains[i].Hex}";
+            lease.Add(Lease.Snapshot, key);
+            snapshotter.Prepare(key, i == 0 ? null : chains[i - 1].ToString());
+            try
+            {
+                ApplyResult result;
+                if (ahead?.Key is { } upper)
+                {
+                    var overlay = (OverlaySnapshotter)snapshotter;
+                    overlay.AdoptUpper(key, upper);
+                    ahead.Key = null;
+                    result = ahead.Result!;
+                    if (result.Whiteouts is { Count: > 0 } whiteouts) overlay.DropNeedlessWhiteouts(key, whiteouts);
+                }
+                else
+                {
+                    var layerDigest = layers[i].ParsedDigest;
+                    result = snapshotter.WithWritableView(key, dir =>
+                    {
+                        FaultPoint.Hit("images.unpack.mounted");
+                        return ApplyBlob(content, layerDigest, diffIds[i], dir, cancel);
+                    });
+                }
                 snapshotter.Commit(name, key, result.FileBytes);
                 FaultPoint.Hit("images.unpack.committed");
-                total += snapshotter.Stat(name)?.Size ?? result.FileBytes;
+                var size = snapshotter.Stat(name)?.Size ?? result.FileBytes;
+                report(i, LayerEvent.Complete);
+                return size;
             }
             catch
             {
-                try { snapshotter.Remove(key); } catch (Exception) { /* GC removes it with the lease */ }
+                try { if (snapshotter.Stat(key) is not null) snapshotter.Remove(key); } catch (Exception) { /* GC removes it with the lease */ }
                 throw;
             }
-            progress?.Invoke(i, LayerEvent.Complete);
-            chain = next;
         }
-        return (chain, total);
     }
 
-    /// <summary>Applies one stored layer blob onto a directory, verifying its diff ID.</summary>
-    public static ApplyResult ApplyBlob(ContentStore content, Digest blob, Digest diffId, string dir, CancellationToken cancel = default)
+    /// <summary>Applies one stored layer blob onto a directory, verifying its diff ID; with
+    /// <paramref name="overlayUpper"/>, onto an overlay's empty upper directory (<see cref="LayerApplier.Apply(Stream, string, bool)"/>).</summary>
+    public static ApplyResult ApplyBlob(ContentStore content, Digest blob, Digest diffId, string dir, CancellationToken cancel = default, bool overlayUpper = false)
     {
         using var stored = content.OpenRead(blob);
         using var file = cancel.CanBeCanceled ? new CancellableStream(stored, cancel) : stored;
@@ -86,7 +253,7 @@ public static class Unpacker
         {
             try
             {
-                result = LayerApplier.Apply(pipe, dir);
+                result = LayerApplier.Apply(pipe, dir, overlayUpper);
                 var sink = new byte[1 << 16];
                 while (pipe.Read(sink) > 0) { }
             }
