@@ -461,6 +461,7 @@ public sealed class RegistryClient : IDisposable
     /// <summary>Docker's words for a failed read of a repository: a missing manifest, or "pull access denied".</summary>
     private static RegistryException PullError(RegistryException e, Reference reference, Uri url, HttpMethod method)
     {
+        if (e.ErrorCode == RegistryTransport.NoBasicAuthCredentialsCode) return e; // already Head "URL": no basic auth credentials
         if (e.ErrorCode is "NAME_UNKNOWN" or "UNAUTHORIZED" or "DENIED" || e.StatusCode is 401 or 403)
             return e.Rephrase($"pull access denied for {reference.FamiliarRepository}, repository does not exist or may require 'docker login': {e.Message}");
         if (e.ErrorCode == "MANIFEST_UNKNOWN" || e.StatusCode == 404)

@@ -229,10 +229,16 @@ internal sealed class RegistryTransport : IDisposable
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
             return token;
         }
-        if (ep.Challenges.Any(c => c.IsBasic) && credential is { IsIdentityToken: false })
+        if (ep.Challenges.Any(c => c.IsBasic))
+        {
+            // docker sends nothing without a login and says so (distribution's ErrNoBasicAuthCredentials)
+            if (credential is not { IsIdentityToken: false }) throw new RegistryException(NoBasicAuthCredentials, 401, NoBasicAuthCredentialsCode);
             request.Headers.Authorization = BasicHeader(credential);
+        }
         return null;
     }
+
+    public const string NoBasicAuthCredentials = "no basic auth credentials", NoBasicAuthCredentialsCode = "NO_BASIC_AUTH_CREDENTIALS";
 
     public static AuthenticationHeaderValue BasicHeader(Credential c)
         => new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(c.Username + ":" + c.Secret)));
