@@ -94,6 +94,7 @@ public sealed class CliContext
             return body(store);
         }
         catch (ImageNotFoundException e) { return Fail(e.Message, ExitError); }
+        catch (Output.TemplateOutputException e) { Err.WriteLine(e.Message); return e.ExitCode; }
         catch (ImageConflictException e) { return Fail(e.Message, ExitError); }
         catch (UsageException e) { return Fail(e.Message, ExitUsage); }
         catch (Quai.Registry.Client.RegistryException e) { return Fail(e.Message, ExitError); }

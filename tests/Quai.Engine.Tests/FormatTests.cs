@@ -43,8 +43,8 @@ public class FormatTests
     [Fact]
     public void Command_QuotedAndTruncated()
     {
-        Assert.Equal("\"sh -c echo hello; s…\"", StatusText.Command(With("running"), truncate: true));
-        Assert.Equal("\"sh -c echo hello; sleep 1000\"", StatusText.Command(With("running"), truncate: false));
+        Assert.Equal("\"sh -c 'echo hello; …\"", StatusText.Command(With("running"), truncate: true));
+        Assert.Equal("\"sh -c 'echo hello; sleep 1000'\"", StatusText.Command(With("running"), truncate: false));
     }
 
     [Fact]

@@ -43,8 +43,9 @@ public static class StatusText
     /// <summary>The COMMAND column: the command line in quotes, cut to 20 characters with "…".</summary>
     public static string Command(Container c, bool truncate)
     {
-        var command = string.Join(' ', new[] { c.Path }.Concat(c.Args));
+        // moby wraps an argument with a space in single quotes; docker-cli truncates, then strconv.Quote's it
+        var command = string.Join(' ', new[] { c.Path }.Concat(c.Args.Select(a => a.Contains(' ') ? "'" + a + "'" : a)));
         if (truncate && command.Length > 20) command = command[..19] + "…";
-        return "\"" + command + "\"";
+        return "\"" + command.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
     }
 }

@@ -46,6 +46,7 @@ public static class EngineCli
 
     public static int Fail(CliContext cli, Exception e) => e switch
     {
+        Output.TemplateOutputException t => Plain(cli, t.Message, t.ExitCode),
         NotFoundException or ConflictException => Daemon(cli, e.Message, 1),
         ImageNotFoundException => Daemon(cli, e.Message, 1),
         EngineUsageException or UsageException or FormatException => cli.Fail(e.Message, CliContext.ExitUsage),
@@ -53,6 +54,12 @@ public static class EngineCli
         RuntimeException => Daemon(cli, e.Message, 125),
         _ => Daemon(cli, e.Message, 125),
     };
+
+    private static int Plain(CliContext cli, string message, int code)
+    {
+        cli.Err.WriteLine(message);
+        return code;
+    }
 
     public static int Daemon(CliContext cli, string message, int code)
     {

@@ -70,15 +70,17 @@ public static class InfoCommands
                 var t0 = DateTime.UtcNow;
                 Thread.Sleep(500);
                 var elapsedNs = (DateTime.UtcNow - t0).Ticks * 100.0;
-                var table = new TableWriter();
-                table.AddRow("CONTAINER ID", "NAME", "CPU %", "MEM USAGE / LIMIT", "MEM %", "NET I/O", "BLOCK I/O", "PIDS");
-                foreach (var c in list)
+                var rows = new List<object?>();
+                var given = names.Length > 0 ? names : list.Select(c => p.GetValue(noTrunc) ? c.Id : c.ShortId).ToArray();
+                for (int i = 0; i < list.Count; i++)
                 {
+                    var c = list[i];
+                    var id = p.GetValue(noTrunc) ? c.Id : c.ShortId;
                     var a = before[c.Id];
                     var b = Sample(engine, c);
                     if (a is null || b is null)
                     {
-                        table.AddRow(p.GetValue(noTrunc) ? c.Id : c.ShortId, c.PlainName, "0.00%", "0B / 0B", "0.00%", "0B / 0B", "0B / 0B", "0");
+                        rows.Add(StatsRow(given[i], id, c.PlainName, "0.00%", "0B / 0B", "0.00%", "0B / 0B", "0B / 0B", "0"));
                         continue;
                     }
                     var cpu = (b.Cpu.Usage.Total - a.Cpu.Usage.Total) / elapsedNs * 100.0;
@@ -90,17 +92,44 @@ public static class InfoCommands
                         if (string.Equals(e.Op, "read", StringComparison.OrdinalIgnoreCase)) rd += e.Value;
                         if (string.Equals(e.Op, "write", StringComparison.OrdinalIgnoreCase)) wr += e.Value;
                     }
-                    table.AddRow(p.GetValue(noTrunc) ? c.Id : c.ShortId, c.PlainName, cpu.ToString("F2", CultureInfo.InvariantCulture) + "%",
+                    rows.Add(StatsRow(given[i], id, c.PlainName, cpu.ToString("F2", CultureInfo.InvariantCulture) + "%",
                         $"{BinarySize(used)} / {BinarySize(limit)}", (limit == 0 ? 0 : 100.0 * used / limit).ToString("F2", CultureInfo.InvariantCulture) + "%",
-                        "0B / 0B", $"{HumanUnits.HumanSize(rd)} / {HumanUnits.HumanSize(wr)}", b.Pids.Current.ToString());
+                        "0B / 0B", $"{HumanUnits.HumanSize(rd)} / {HumanUnits.HumanSize(wr)}", b.Pids.Current.ToString()));
                 }
+                var text = new StringWriter();
+                TemplateOutput.WriteList(text, p.GetValue(format), DefaultStatsTable, rows, StatsHeaders);
                 if (!p.GetValue(noStream)) cli.Out.Write("\u001b[2J\u001b[H");
-                table.WriteTo(cli.Out);
+                cli.Out.Write(text.ToString());
                 if (p.GetValue(noStream)) return 0;
             }
         }));
         return cmd;
     }
+
+    private const string DefaultStatsTable = "table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}";
+
+    private static readonly Dictionary<string, string> StatsHeaders = new()
+    {
+        ["Container"] = "CONTAINER", ["ID"] = "CONTAINER ID", ["Name"] = "NAME", ["CPUPerc"] = "CPU %", ["MemUsage"] = "MEM USAGE / LIMIT",
+        ["MemPerc"] = "MEM %", ["NetIO"] = "NET I/O", ["BlockIO"] = "BLOCK I/O", ["PIDs"] = "PIDS",
+    };
+
+    /// <summary>docker's stats row context; <c>{{json .}}</c> prints its fields sorted by name.</summary>
+    private static object StatsRow(string container, string id, string name, string cpu, string mem, string memPerc, string net, string block, string pids) =>
+        TemplateOutput.Row("*container.statsContext", TemplateOutput.ToElement(w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("BlockIO", block);
+            w.WriteString("CPUPerc", cpu);
+            w.WriteString("Container", container);
+            w.WriteString("ID", id);
+            w.WriteString("MemPerc", memPerc);
+            w.WriteString("MemUsage", mem);
+            w.WriteString("Name", name);
+            w.WriteString("NetIO", net);
+            w.WriteString("PIDs", pids);
+            w.WriteEndObject();
+        }));
 
     private static Quai.Runtime.Cgroups.CgroupStats? Sample(Quai.Engine.ContainerEngine engine, Container c)
     {

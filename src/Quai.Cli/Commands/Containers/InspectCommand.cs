@@ -1,66 +1,180 @@
 using System.CommandLine;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Quai.Cli.Output;
+using Quai.Engine;
 using Quai.Engine.Containers;
+using Quai.Engine.Files;
+using Quai.Templates.Values;
 
 namespace Quai.Cli.Commands.Containers;
 
-/// <summary>`inspect` / `container inspect`: a JSON array like Docker, or -f with a Go template
-/// ({{.State.Status}}, {{.ID}}, {{json .Config}} …).</summary>
-public static partial class InspectCommand
+/// <summary>`inspect` (containers, images, volumes; --type) and `container inspect`: a JSON array like Docker's
+/// (indented; -f json compact), or -f with a Go template run as docker-cli does (typed, then the raw JSON).</summary>
+public static class InspectCommand
 {
     public static Command Create(CliContext cli, string name)
     {
-        var format = new Option<string?>("--format", "-f") { Description = "Format output using a custom template" };
+        var format = new Option<string?>("--format", "-f") { Description = "Format output using a custom template ('json' or a Go template)" };
         var size = new Option<bool>("--size", "-s") { Description = "Display total file sizes" };
-        var type = new Option<string?>("--type") { Description = "Only inspect objects of the given type (container)" };
-        var targets = new Argument<string[]>("CONTAINER") { Arity = ArgumentArity.OneOrMore };
-        var cmd = new Command(name, "Display detailed information on one or more containers") { format, size, targets };
+        var type = new Option<string?>("--type") { Description = "Return JSON for specified type (container, image, volume)" };
+        var targets = new Argument<string[]>(name == "inspect" ? "NAME|ID" : "CONTAINER") { Arity = ArgumentArity.OneOrMore };
+        var cmd = new Command(name, name == "inspect" ? "Return low-level information on Docker objects" : "Display detailed information on one or more containers") { format, size, targets };
         if (name == "inspect") cmd.Add(type);
         cmd.SetAction(p => EngineCli.Run(cli, p, engine =>
         {
-            var rc = 0;
-            var found = new List<Container>();
+            var kind = name == "inspect" ? p.GetValue(type) : "container";
+            if (kind is not (null or "" or "container" or "image" or "volume"))
+                return cli.Fail($"\"{kind}\" is not a valid value for --type", CliContext.ExitError);
+            var errors = new List<string>();
+            var found = new List<(JsonElement Json, JsonShape Shape)>();
             foreach (var t in p.GetValue(targets)!)
             {
-                try { found.Add(engine.Inspect(t)); }
-                catch (NotFoundException)
+                var item = Find(engine, t, kind, p.GetValue(size));
+                if (item is { } it) found.Add(it);
+                else errors.Add(kind switch
                 {
-                    cli.Err.WriteLine($"Error: No such object: {t}");
-                    rc = 1;
-                }
+                    "container" => $"Error response from daemon: No such container: {t}",
+                    "image" => $"Error response from daemon: No such image: {t}",
+                    "volume" => $"Error response from daemon: get {t}: no such volume",
+                    _ => $"Error: No such object: {t}",
+                });
             }
-            if (p.GetValue(format) is { } f)
+            var f = p.GetValue(format);
+            int rc;
+            if (f is null or "" or "json")
             {
-                var template = new GoTemplate(GoFieldNames(f));
-                foreach (var c in found)
-                {
-                    cli.Out.WriteLine(template.Render(Compact(c)));
-                }
+                TemplateOutput.InspectJson(cli, found.Select(x => x.Json).ToList(), compact: f == "json");
+                rc = 0;
             }
-            else
-            {
-                var text = JsonSerializer.Serialize(found, EngineJsonContext.Default.ListContainer);
-                cli.Out.WriteLine(found.Count == 0 ? "[]" : text);
-            }
-            return rc;
+            else rc = TemplateOutput.Inspect(cli, f, found, errors);
+            foreach (var e in errors) cli.Err.WriteLine(e);
+            return errors.Count > 0 ? 1 : rc;
         }));
         return cmd;
     }
 
-    /// <summary>Compact JSON for templates: {{json .Config}} prints one line like Docker.</summary>
-    public static JsonElement Compact(Container c)
+    /// <summary>Docker's order of lookup without --type: container, image, volume.</summary>
+    private static (JsonElement, JsonShape)? Find(ContainerEngine engine, string target, string? kind, bool size)
     {
-        using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Indented = false }))
-            JsonSerializer.Serialize(w, c, EngineJsonContext.Default.Container);
-        return JsonDocument.Parse(ms.ToArray()).RootElement.Clone();
+        if (kind is null or "" or "container")
+        {
+            try { return (ContainerJson(engine, engine.Inspect(target), size), InspectShapes.Container); }
+            catch (NotFoundException) { if (kind == "container") return null; }
+        }
+        if (kind is null or "" or "image")
+        {
+            var store = engine.Images;
+            if (store.TryFind(target) is { } rec) return (Images.InspectCommand.Build(store, store.Describe(rec)), InspectShapes.Image);
+            if (kind == "image") return null;
+        }
+        try { return (TemplateOutput.ToElement(w => JsonSerializer.Serialize(w, engine.Volumes.Get(target), EngineJsonContext.Default.Volume)), InspectShapes.Volume); }
+        catch (NotFoundException) { return null; }
     }
 
-    [GeneratedRegex(@"\.ID\b")]
-    private static partial Regex IdField();
+    private static readonly string[] Order =
+    [
+        "Id", "Created", "Path", "Args", "State", "Image", "ResolvConfPath", "HostnamePath", "HostsPath", "LogPath", "Name",
+        "RestartCount", "Driver", "Platform", "MountLabel", "ProcessLabel", "AppArmorProfile", "ExecIDs", "HostConfig",
+        "GraphDriver", "SizeRw", "SizeRootFs", "Mounts", "Config", "NetworkSettings",
+    ];
 
-    /// <summary>Go templates see the Go struct (ID); our JSON says "Id" like Docker's API.</summary>
-    public static string GoFieldNames(string format) => IdField().Replace(format, ".Id");
+    /// <summary>A container as Docker's inspect shows it: Docker's field order, the fields Quai's record lacks
+    /// (MountLabel, ProcessLabel, AppArmorProfile, ExecIDs, GraphDriver, SizeRw/SizeRootFs with -s, a NetworkSettings
+    /// skeleton when networking has not filled one), Quai's own data last.</summary>
+    public static JsonElement ContainerJson(ContainerEngine engine, Container c, bool size)
+    {
+        var own = TemplateOutput.ToElement(w => JsonSerializer.Serialize(w, c, EngineJsonContext.Default.Container));
+        return TemplateOutput.ToElement(w =>
+        {
+            w.WriteStartObject();
+            foreach (var key in Order)
+            {
+                if (own.TryGetProperty(key, out var v)) { w.WritePropertyName(key); v.WriteTo(w); continue; }
+                switch (key)
+                {
+                    case "MountLabel" or "ProcessLabel" or "AppArmorProfile": w.WriteString(key, ""); break;
+                    case "ExecIDs": w.WriteNull(key); break;
+                    case "GraphDriver": GraphDriver(w, c); break;
+                    case "SizeRw" when size:
+                        w.WriteNumber(key, SafeSize(c));
+                        break;
+                    case "SizeRootFs" when size:
+                        long image = 0;
+                        try { image = engine.Images.TryFind(c.Image)?.Size ?? 0; } catch (Exception e) when (e is IOException or InvalidOperationException) { }
+                        w.WriteNumber(key, SafeSize(c) + image);
+                        break;
+                    case "NetworkSettings": NetworkSettings(w, c); break;
+                }
+            }
+            foreach (var p in own.EnumerateObject())
+                if (!Order.Contains(p.Name)) p.WriteTo(w);
+            w.WriteEndObject();
+        });
+    }
+
+    private static long SafeSize(Container c)
+    {
+        try { return ContainerChanges.WritableSize(c); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Quai.Interop.ErrnoException) { return 0; }
+    }
+
+    private static void GraphDriver(Utf8JsonWriter w, Container c)
+    {
+        w.WriteStartObject("GraphDriver");
+        var upper = ContainerChanges.UpperDir(c);
+        if (upper is null) w.WriteNull("Data");
+        else
+        {
+            w.WriteStartObject("Data");
+            var parent = Path.GetDirectoryName(upper)!;
+            w.WriteString("MergedDir", Path.Combine(parent, "merged"));
+            w.WriteString("UpperDir", upper);
+            w.WriteString("WorkDir", Path.Combine(parent, "work"));
+            w.WriteEndObject();
+        }
+        w.WriteString("Name", c.Driver);
+        w.WriteEndObject();
+    }
+
+    private static void NetworkSettings(Utf8JsonWriter w, Container c)
+    {
+        w.WriteStartObject("NetworkSettings");
+        w.WriteString("Bridge", "");
+        w.WriteString("SandboxID", "");
+        w.WriteString("SandboxKey", "");
+        w.WriteStartObject("Ports"); w.WriteEndObject();
+        w.WriteBoolean("HairpinMode", false);
+        w.WriteString("LinkLocalIPv6Address", "");
+        w.WriteNumber("LinkLocalIPv6PrefixLen", 0);
+        w.WriteNull("SecondaryIPAddresses");
+        w.WriteNull("SecondaryIPv6Addresses");
+        w.WriteString("EndpointID", "");
+        w.WriteString("Gateway", "");
+        w.WriteString("GlobalIPv6Address", "");
+        w.WriteNumber("GlobalIPv6PrefixLen", 0);
+        w.WriteString("IPAddress", "");
+        w.WriteNumber("IPPrefixLen", 0);
+        w.WriteString("IPv6Gateway", "");
+        w.WriteString("MacAddress", "");
+        w.WriteStartObject("Networks");
+        var mode = c.HostConfig.NetworkMode;
+        if (mode is "none" or "host")
+        {
+            w.WriteStartObject(mode);
+            foreach (var k in new[] { "IPAMConfig", "Links", "Aliases", "MacAddress" }) w.WriteNull(k);
+            w.WriteNull("DriverOpts");
+            w.WriteString("NetworkID", "");
+            w.WriteString("EndpointID", "");
+            w.WriteString("Gateway", "");
+            w.WriteString("IPAddress", "");
+            w.WriteNumber("IPPrefixLen", 0);
+            w.WriteString("IPv6Gateway", "");
+            w.WriteString("GlobalIPv6Address", "");
+            w.WriteNumber("GlobalIPv6PrefixLen", 0);
+            w.WriteNull("DNSNames");
+            w.WriteEndObject();
+        }
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
 }

@@ -50,29 +50,10 @@ public static partial class PsCommand
                 foreach (var c in items) cli.Out.WriteLine(trunc ? c.ShortId : c.Id);
                 return 0;
             }
-            var fmt = p.GetValue(format);
             var withSize = p.GetValue(size);
-            if (fmt == "json") fmt = "{{json .}}";
-            if (fmt is null || fmt == "table")
-            {
-                fmt = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}" + (withSize ? "\t{{.Size}}" : "");
-            }
-            var t = new GoTemplate(fmt);
-            var table = new TableWriter();
-            if (t.IsTable)
-                table.AddLine(t.Header(new Dictionary<string, string>
-                {
-                    ["ID"] = "CONTAINER ID", ["Image"] = "IMAGE", ["Command"] = "COMMAND", ["RunningFor"] = "CREATED", ["CreatedAt"] = "CREATED AT",
-                    ["Status"] = "STATUS", ["Ports"] = "PORTS", ["Names"] = "NAMES", ["Size"] = "SIZE", ["State"] = "STATE", ["Labels"] = "LABELS",
-                    ["Mounts"] = "MOUNTS", ["Networks"] = "NETWORKS", ["LocalVolumes"] = "LOCAL VOLUMES",
-                }));
-            foreach (var c in items)
-            {
-                var text = t.Render(Row(engine, c, trunc, withSize));
-                if (t.IsTable) table.AddLine(text);
-                else cli.Out.WriteLine(text);
-            }
-            if (t.IsTable) table.WriteTo(cli.Out);
+            var defaultTable = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}" + (withSize ? "\t{{.Size}}" : "");
+            TemplateOutput.WriteList(cli.Out, p.GetValue(format), defaultTable,
+                items.Select(c => (object?)TemplateOutput.Row("*formatter.ContainerContext", Row(engine, c, trunc, withSize), c.Config.Labels)), Headers);
             return 0;
         }));
         return cmd;
@@ -101,13 +82,19 @@ public static partial class PsCommand
         return true;
     }
 
+    private static readonly Dictionary<string, string> Headers = new()
+    {
+        ["ID"] = "CONTAINER ID", ["Image"] = "IMAGE", ["Command"] = "COMMAND", ["RunningFor"] = "CREATED", ["CreatedAt"] = "CREATED AT",
+        ["Status"] = "STATUS", ["Ports"] = "PORTS", ["Names"] = "NAMES", ["Size"] = "SIZE", ["State"] = "STATE", ["Labels"] = "LABELS",
+        ["Mounts"] = "MOUNTS", ["Networks"] = "NETWORKS", ["LocalVolumes"] = "LOCAL VOLUMES", ["Label"] = "LABEL", ["Platform"] = "PLATFORM",
+    };
+
     public static string Status(Container c) => StatusText.For(c, DateTime.UtcNow);
 
     private static JsonElement Row(ContainerEngine engine, Container c, bool trunc, bool withSize)
     {
         var created = Times.Parse(c.Created) ?? DateTime.UtcNow;
-        using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms))
+        return TemplateOutput.ToElement(w =>
         {
             w.WriteStartObject();
             w.WriteString("Command", StatusText.Command(c, trunc));
@@ -125,8 +112,7 @@ public static partial class PsCommand
             w.WriteString("State", c.State.Status);
             w.WriteString("Status", Status(c));
             w.WriteEndObject();
-        }
-        return JsonDocument.Parse(ms.ToArray()).RootElement;
+        });
     }
 
     private static string SizeText(ContainerEngine engine, Container c)

@@ -44,8 +44,7 @@ internal sealed record ImageRow(ImageRecord Image, string Repository, string Tag
 
     public JsonElement ToJson(bool noTrunc)
     {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        return TemplateOutput.ToElement(w =>
         {
             w.WriteStartObject();
             w.WriteString("Containers", Containers == 0 ? "N/A" : Containers.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -60,8 +59,7 @@ internal sealed record ImageRow(ImageRecord Image, string Repository, string Tag
             w.WriteString("UniqueSize", "N/A");
             w.WriteString("VirtualSize", Units.HumanSize(Image.Size));
             w.WriteEndObject();
-        }
-        return JsonDocument.Parse(buffer.WrittenMemory).RootElement.Clone();
+        });
     }
 
     public static readonly IReadOnlyDictionary<string, string> Headers = new Dictionary<string, string>

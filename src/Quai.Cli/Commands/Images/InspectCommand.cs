@@ -25,21 +25,11 @@ public static class InspectCommand
                 docs.Add(Build(store, store.Describe(rec)));
             }
             var fmt = p.GetValue(format);
-            if (fmt is not null && fmt != "json")
-            {
-                var t = new GoTemplate(fmt);
-                foreach (var d in docs) cli.Out.WriteLine(t.Render(d));
-                return rc;
-            }
-            var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-            using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, IndentSize = 4, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-            {
-                w.WriteStartArray();
-                foreach (var d in docs) d.WriteTo(w);
-                w.WriteEndArray();
-            }
-            cli.Out.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan));
-            return rc;
+            if (fmt is null or "" or "json") { TemplateOutput.InspectJson(cli, docs, compact: fmt == "json"); return rc; }
+            var errors = new List<string>();
+            var r = TemplateOutput.Inspect(cli, fmt, docs.Select(d => (d, InspectShapes.Image)), errors);
+            foreach (var e in errors) cli.Err.WriteLine(e);
+            return rc != 0 ? rc : r;
         }));
         return cmd;
     }
@@ -48,8 +38,7 @@ public static class InspectCommand
     {
         var rec = image.Record;
         var c = image.Config;
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        using (var w = new Utf8JsonWriter(buffer))
+        return TemplateOutput.ToElement(w =>
         {
             w.WriteStartObject();
             w.WriteString("Id", rec.Id);
@@ -94,7 +83,6 @@ public static class InspectCommand
             w.WriteString("LastTagTime", rec.Added.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
             w.WriteEndObject();
             w.WriteEndObject();
-        }
-        return JsonDocument.Parse(buffer.WrittenMemory).RootElement.Clone();
+        });
     }
 }

@@ -27,7 +27,6 @@ public static class ListCommand
             var inUse = store.ImagesInUse();
             var showSteps = p.GetValue(all);
             var fmt = p.GetValue(format);
-            if (fmt == "json") fmt = "{{json .}}";
             var showDigests = p.GetValue(digests);
             if (fmt is null or "table")
             {
@@ -37,7 +36,7 @@ public static class ListCommand
             }
             else if (showDigests && fmt.StartsWith("table", StringComparison.Ordinal) && !fmt.Contains("{{.Digest}}", StringComparison.Ordinal))
                 fmt += "\t{{.Digest}}"; // Docker adds the column to a table of one's own
-            var needDigest = showDigests || fmt.Contains("{{.Digest}}", StringComparison.Ordinal);
+            var needDigest = showDigests || fmt.Contains(".Digest", StringComparison.Ordinal) || fmt == "json";
             var repoDigests = store.Metadata.AllRepoDigests().ToLookup(d => d.ImageId, d => d.Name);
             var rows = new List<ImageRow>();
             foreach (var (img, tags) in store.List().OrderByDescending(i => i.Image.Created ?? i.Image.Added))
@@ -53,18 +52,7 @@ public static class ListCommand
                 foreach (var row in rows) cli.Out.WriteLine(row.Id(nt)); // one per row, as Docker does
                 return 0;
             }
-            var template = new GoTemplate(fmt);
-            if (template.IsTable)
-            {
-                var table = new TableWriter();
-                table.AddLine(template.Header(ImageRow.Headers));
-                foreach (var row in rows) table.AddLine(template.Render(row.ToJson(nt)));
-                table.WriteTo(cli.Out);
-            }
-            else
-            {
-                foreach (var row in rows) cli.Out.WriteLine(template.Render(row.ToJson(nt)));
-            }
+            TemplateOutput.WriteList(cli.Out, fmt, fmt, rows.Select(row => (object?)TemplateOutput.Row("*formatter.imageContext", row.ToJson(nt))), ImageRow.Headers);
             return 0;
         }));
         return cmd;

@@ -49,19 +49,9 @@ public static class SearchCommand
             var rows = results.Where(r => r.StarCount >= minStars && (official is null || r.IsOfficial == official)
                 && (automated is null || r.IsAutomated == automated)).Take(n).ToList();
 
-            var fmt = p.GetValue(format);
-            if (fmt == "json") fmt = "{{json .}}";
-            if (fmt is null or "table") fmt = "table {{.Name}}\t{{.Description}}\t{{.StarCount}}\t{{.IsOfficial}}";
-            var template = new GoTemplate(fmt);
             bool trunc = !p.GetValue(noTrunc);
-            if (template.IsTable)
-            {
-                var table = new TableWriter();
-                table.AddLine(template.Header(Headers));
-                foreach (var r in rows) table.AddLine(template.Render(Json(r, trunc)));
-                table.WriteTo(cli.Out);
-            }
-            else foreach (var r in rows) cli.Out.WriteLine(template.Render(Json(r, trunc)));
+            TemplateOutput.WriteList(cli.Out, p.GetValue(format), "table {{.Name}}\t{{.Description}}\t{{.StarCount}}\t{{.IsOfficial}}",
+                rows.Select(r => (object?)TemplateOutput.Row("*registry.searchContext", Json(r, trunc))), Headers);
             return 0;
         }));
         return cmd;

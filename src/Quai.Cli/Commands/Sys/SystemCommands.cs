@@ -12,23 +12,32 @@ public static class SystemCommands
     {
         var system = new Command("system", "Manage Quai");
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Show detailed information on space usage" };
-        var df = new Command("df", "Show disk usage") { verbose };
+        var format = new Option<string?>("--format") { Description = "Format output using a custom template ('table', 'table TEMPLATE', 'json', 'TEMPLATE')" };
+        var df = new Command("df", "Show disk usage") { verbose, format };
         df.SetAction(p => EngineCli.Run(cli, p, engine =>
         {
             var u = engine.DiskUsage();
             // the build cache is Quai.Build's: its entries, each the layer its step added (see StepCache.Usage)
             var cache = Quai.Build.Executor.StepCache.For(engine.Images.Root).Usage(engine.Images);
             u = u with { BuildCache = new UsageRow(cache.Count, cache.Count(c => c.InUse), cache.Sum(c => c.Size), cache.Where(c => c.Reclaimable).Sum(c => c.Size)) };
-            var table = new TableWriter();
-            table.AddRow("TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE");
+            var rows = new List<object?>();
             static string Reclaimable(UsageRow r) => $"{Units.HumanSize(r.Reclaimable)} ({(r.Size == 0 ? 0 : (int)(100.0 * r.Reclaimable / r.Size))}%)";
-            void Row(string name, UsageRow r, bool percent = true)
-                => table.AddRow(name, r.Total.ToString(), r.Active.ToString(), Units.HumanSize(r.Size), percent ? Reclaimable(r) : Units.HumanSize(r.Reclaimable));
+            void Row(string name, UsageRow r, bool percent = true) => rows.Add(TemplateOutput.Row("*formatter.diskUsageContext", TemplateOutput.ToElement(w =>
+            {
+                w.WriteStartObject();
+                w.WriteString("Active", r.Active.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                w.WriteString("Reclaimable", percent ? Reclaimable(r) : Units.HumanSize(r.Reclaimable));
+                w.WriteString("Size", Units.HumanSize(r.Size));
+                w.WriteString("TotalCount", r.Total.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                w.WriteString("Type", name);
+                w.WriteEndObject();
+            })));
             Row("Images", u.Images);
             Row("Containers", u.Containers);
             Row("Local Volumes", u.Volumes);
             Row("Build Cache", u.BuildCache, percent: false);
-            table.WriteTo(cli.Out);
+            TemplateOutput.WriteList(cli.Out, p.GetValue(format), "table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}", rows,
+                new Dictionary<string, string> { ["Type"] = "TYPE", ["TotalCount"] = "TOTAL", ["Active"] = "ACTIVE", ["Size"] = "SIZE", ["Reclaimable"] = "RECLAIMABLE" });
             if (p.GetValue(verbose))
             {
                 cli.Out.WriteLine();

@@ -47,15 +47,12 @@ public static class VolumeCommands
                 };
             }
             if (p.GetValue(quiet)) { foreach (var v in vols) cli.Out.WriteLine(v.Name); return 0; }
-            var t = new GoTemplate(p.GetValue(format) ?? "table {{.Driver}}\t{{.Name}}");
-            var table = new TableWriter();
-            if (t.IsTable) table.AddLine(t.Header(new Dictionary<string, string> { ["Driver"] = "DRIVER", ["Name"] = "VOLUME NAME", ["Mountpoint"] = "MOUNTPOINT" }));
-            foreach (var v in vols)
+            var headers = new Dictionary<string, string>
             {
-                var text = t.Render(JsonDocument.Parse(JsonSerializer.SerializeToUtf8Bytes(v, EngineJsonContext.Default.Volume)).RootElement);
-                if (t.IsTable) table.AddLine(text); else cli.Out.WriteLine(text);
-            }
-            if (t.IsTable) table.WriteTo(cli.Out);
+                ["Driver"] = "DRIVER", ["Name"] = "VOLUME NAME", ["Mountpoint"] = "MOUNTPOINT", ["Scope"] = "SCOPE", ["Labels"] = "LABELS",
+                ["Links"] = "LINKS", ["Size"] = "SIZE", ["Label"] = "LABEL",
+            };
+            TemplateOutput.WriteList(cli.Out, p.GetValue(format), "table {{.Driver}}\t{{.Name}}", vols.Select(v => (object?)TemplateOutput.Row("*formatter.volumeContext", VolumeRow(v), v.Labels)), headers);
             return 0;
         }));
         volume.Add(ls);
@@ -72,13 +69,13 @@ public static class VolumeCommands
                 try { found.Add(engine.Volumes.Get(n)); }
                 catch (NotFoundException e) { EngineCli.Daemon(cli, e.Message, 1); rc = 1; }
             }
-            if (p.GetValue(inspectFormat) is { } f)
-            {
-                var t = new GoTemplate(f);
-                foreach (var v in found) cli.Out.WriteLine(t.Render(JsonDocument.Parse(JsonSerializer.SerializeToUtf8Bytes(v, EngineJsonContext.Default.Volume)).RootElement));
-            }
-            else cli.Out.WriteLine(JsonSerializer.Serialize(found, EngineJsonContext.Default.ListVolume));
-            return rc;
+            var docs = found.Select(VolumeJson).ToList();
+            var f = p.GetValue(inspectFormat);
+            if (f is null or "" or "json") { TemplateOutput.InspectJson(cli, docs, compact: f == "json"); return rc; }
+            var errors = new List<string>();
+            var r = TemplateOutput.Inspect(cli, f, docs.Select(d => (d, InspectShapes.Volume)), errors);
+            foreach (var e in errors) cli.Err.WriteLine(e);
+            return rc != 0 ? rc : r;
         }));
         volume.Add(inspect);
 
@@ -119,4 +116,21 @@ public static class VolumeCommands
         volume.Add(prune);
         cli.Add(volume);
     }
+
+    private static JsonElement VolumeJson(Quai.Engine.Volumes.Volume v) =>
+        TemplateOutput.ToElement(w => JsonSerializer.Serialize(w, v, EngineJsonContext.Default.Volume));
+
+    /// <summary>docker's volume ls row: Driver, Labels (k=v,…), Links, Mountpoint, Name, Scope, Size.</summary>
+    private static JsonElement VolumeRow(Quai.Engine.Volumes.Volume v) => TemplateOutput.ToElement(w =>
+    {
+        w.WriteStartObject();
+        w.WriteString("Driver", v.Driver);
+        w.WriteString("Labels", string.Join(',', v.Labels.Select(kv => kv.Key + "=" + kv.Value)));
+        w.WriteString("Links", "N/A");
+        w.WriteString("Mountpoint", v.Mountpoint);
+        w.WriteString("Name", v.Name);
+        w.WriteString("Scope", "local");
+        w.WriteString("Size", "N/A");
+        w.WriteEndObject();
+    });
 }
