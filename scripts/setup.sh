@@ -18,7 +18,6 @@ packages=(
   docker-registry                           # distribution 2.8: the real registry of the registry tests and bench/pull.sh
   apache2-utils                             # htpasswd -B: bcrypt users of the test registry's Basic auth
   curl                                      # registry fixture self-tests (cut downloads, Range resumes)
-  golang-go                                 # regenerating tests/Quai.Templates.Tests/Corpus/expected.json (not run by tests)
 )
 missing=()
 for p in "${packages[@]}"; do

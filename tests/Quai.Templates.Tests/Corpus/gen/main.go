@@ -1,7 +1,7 @@
 // Regenerates ../expected.json: each template of ../templates.txt executed by Go's text/template with
 // docker-cli's functions over ../container.json decoded into Docker-like Go structs (typed) and into
 // map[string]interface{} (raw, missingkey=error as docker inspect's fallback).
-// Run: cd tests/Quai.Templates.Tests/Corpus/gen && go run main.go  (Go is not needed to run the tests.)
+// Run: apt-get install golang-go; cd tests/Quai.Templates.Tests/Corpus/gen && go run main.go  (Go is not needed to run the tests, so setup.sh does not install it.)
 package main
 
 import (
