@@ -83,3 +83,43 @@ public sealed class TokenPullPushTests(TokenRegistryFixture f) : IClassFixture<T
         Assert.Contains("unauthorized", wrong.Err);
     }
 }
+
+/// <summary>A registry that demands a client certificate: quai presents the <c>client.cert</c>/<c>client.key</c> pair of
+/// certs.d/HOST, as docker does, and without one the handshake fails with a message naming the registry.</summary>
+public sealed class MutualTlsPullPushTests : IDisposable
+{
+    private readonly RegistryServer _r = RegistryServer.TlsBasic("erin", "mtls-secret", requireClientCert: true);
+    private readonly RegistryQuai _q = new();
+    private readonly TempDir _tmp = new();
+
+    public void Dispose() { _q.Dispose(); _tmp.Dispose(); _r.Dispose(); }
+
+    [Fact]
+    public void Pulls_and_pushes_with_the_client_certificate_of_certs_d_and_fails_clearly_without_it()
+    {
+        var image = TestImages.Busybox(_tmp.Sub("layout"), tag: "v1");
+        var reference = new Skopeo(_r).Push(image, RegistryServer.UniqueRepo("mtls") + ":v1");
+        _q.SaveLogin(_r.Host, _r.User!, _r.Password!);
+
+        // only the CA: the registry refuses the handshake; nothing is stored
+        var caOnly = _tmp.Sub("ca-only");
+        Directory.CreateDirectory(Path.Combine(caOnly, _r.Host));
+        File.Copy(_r.CaPath!, Path.Combine(caOnly, _r.Host, "ca.crt"));
+        _q.Q.Env["QUAI_CERTS_DIR"] = caOnly;
+        var refused = _q.Run("pull", reference);
+        Assert.Equal(1, refused.Code);
+        Assert.True(refused.Err.Contains($"https://{_r.Host}/v2/"), refused.Err); // the https error, not the http fallback's 400
+        Assert.Equal("", _q.Ok("images", "-q", reference));
+
+        _q.Q.Env["QUAI_CERTS_DIR"] = _r.CertsDir!;
+        var pulled = _q.Run("pull", reference);
+        Assert.True(pulled.Code == 0, pulled.ToString());
+        Assert.Equal("mtls", _q.Ok("run", "--rm", reference, "echo", "mtls"));
+
+        var target = _r.Ref(RegistryServer.UniqueRepo("mtls-push") + ":v1");
+        _q.Ok("tag", reference, target);
+        var push = _q.Run("push", target);
+        Assert.True(push.Code == 0, push.ToString());
+        Assert.True(new Skopeo(_r).Inspect(target, raw: true).Ok);
+    }
+}

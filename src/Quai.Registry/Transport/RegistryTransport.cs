@@ -74,23 +74,28 @@ internal sealed class RegistryTransport : IDisposable
         Uri secure = mirror is not null ? new Uri(mirror.GetLeftPart(UriPartial.Authority) + "/")
             : domain == Quai.Oci.Image.Reference.DefaultDomain ? new Uri(DockerHubApi + "/") : new Uri("https://" + domain + "/");
         var insecure = _config.IsInsecure(mirror?.Authority ?? domain);
-        if (mirror?.Scheme == "http") return await PingOneAsync(domain, secure, ct);   // a mirror given as http:// is used as given
+        if (mirror?.Scheme == "http") return (await PingOneAsync(domain, secure, ct, registryOnly: false))!;   // a mirror given as http:// is used as given
         try
         {
-            return await PingOneAsync(domain, secure, ct);
+            return (await PingOneAsync(domain, secure, ct, registryOnly: false))!;
         }
-        catch (RegistryException) when (insecure && secure.Scheme == "https")
+        catch (RegistryException e) when (insecure && secure.Scheme == "https")
         {
             var plain = new UriBuilder(secure) { Scheme = "http", Port = secure.IsDefaultPort ? 80 : secure.Port }.Uri;
-            return await PingOneAsync(domain, plain, ct);
+            // an https server answers plain http with 400 (Go's "Client sent an HTTP request to an HTTPS server"): the
+            // registry is the https one, and its error (a refused handshake, say) is the one to report
+            return await PingOneAsync(domain, plain, ct, registryOnly: true) ?? throw e;
         }
     }
 
-    private async Task<Endpoint> PingOneAsync(string domain, Uri baseUri, CancellationToken ct)
+    /// <summary>With <paramref name="registryOnly"/>, null unless the answer is a registry's (200, 401 or a 5xx).</summary>
+    private async Task<Endpoint?> PingOneAsync(string domain, Uri baseUri, CancellationToken ct, bool registryOnly)
     {
         var ep = new Endpoint(domain, baseUri);
         var url = ep.Url("v2/");
         using var response = await SendOnceAsync(new HttpRequestMessage(HttpMethod.Get, url), ct);
+        if (registryOnly && response.StatusCode is not (HttpStatusCode.OK or HttpStatusCode.Unauthorized) && (int)response.StatusCode < 500)
+            return null;
         if (response.StatusCode == HttpStatusCode.Unauthorized)
             ep.Challenges = AuthChallenge.Parse(response.Headers.TryGetValues("WWW-Authenticate", out var v) ? v : []);
         else if (!response.IsSuccessStatusCode && (int)response.StatusCode >= 500)
