@@ -18,6 +18,8 @@ packages=(
   docker-registry                           # distribution 2.8: the real registry of the registry tests and bench/pull.sh
   apache2-utils                             # htpasswd -B: bcrypt users of the test registry's Basic auth
   curl                                      # registry fixture self-tests (cut downloads, Range resumes)
+  nftables                                  # networking: quai's own nft tables (NAT, published ports, isolation)
+  iperf3                                    # bench/run.sh: container-to-container throughput
 )
 missing=()
 for p in "${packages[@]}"; do

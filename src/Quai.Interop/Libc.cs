@@ -107,6 +107,8 @@ public static unsafe partial class Libc
     public static int LastErrno => Marshal.GetLastPInvokeError();
     [LibraryImport(C, EntryPoint = "unshare", SetLastError = true)]
     public static partial int Unshare(uint flags);
+    [LibraryImport(C, EntryPoint = "setns", SetLastError = true)]
+    public static partial int Setns(int fd, int nstype);
     [LibraryImport(C, EntryPoint = "personality", SetLastError = true)]
     public static partial int Personality(ulong persona);
     [LibraryImport(C, EntryPoint = "syscall", SetLastError = true)]
