@@ -134,8 +134,7 @@ public sealed class TarExtractor : IDisposable
             try { NativeFs.UtimensAt(fd, name, mtime, NativeFs.AT_SYMLINK_NOFOLLOW, Where(path)); }
             catch (ErrnoException e) when (e.Code == Errno.ENOENT) { }
         }
-        if (!_options.OverlayUpper) return new ApplyResult(_fileBytes, _entries);
-        return new ApplyResult(_fileBytes, _entries, [.. _whiteouts.Order(StringComparer.Ordinal)]);
+        return new ApplyResult(_fileBytes, _entries, _options.OverlayUpper ? [.. _whiteouts.Order(StringComparer.Ordinal)] : null);
     }
 
     private string Where(string rel) => $"{rel} in {_root}";

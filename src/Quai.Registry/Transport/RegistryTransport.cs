@@ -84,7 +84,9 @@ internal sealed class RegistryTransport : IDisposable
             var plain = new UriBuilder(secure) { Scheme = "http", Port = secure.IsDefaultPort ? 80 : secure.Port }.Uri;
             // an https server answers plain http with 400 (Go's "Client sent an HTTP request to an HTTPS server"): the
             // registry is the https one, and its error (a refused handshake, say) is the one to report
-            return await PingOneAsync(domain, plain, ct, registryOnly: true) ?? throw e;
+            if (await PingOneAsync(domain, plain, ct, registryOnly: true) is { } ep) return ep;
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e);
+            throw; // not reached
         }
     }
 
