@@ -20,6 +20,7 @@ packages=(
   curl                                      # registry fixture self-tests (cut downloads, Range resumes)
   nftables                                  # networking: quai's own nft tables (NAT, published ports, isolation)
   iperf3                                    # bench/run.sh: container-to-container throughput
+  qemu-system-x86 cpio kmod                 # tests/vm: the cgroup v2 VM tier (Debian's kernel under qemu, busybox initramfs)
 )
 missing=()
 for p in "${packages[@]}"; do
