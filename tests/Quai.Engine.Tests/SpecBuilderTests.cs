@@ -38,6 +38,17 @@ public sealed class SpecBuilderTests : IDisposable
         Assert.False(spec.Process.NoNewPrivileges);
     }
 
+    [Theory]
+    [InlineData(Quai.Runtime.Cgroups.CgroupMode.Unified, true)]
+    [InlineData(Quai.Runtime.Cgroups.CgroupMode.Hybrid, false)]
+    [InlineData(Quai.Runtime.Cgroups.CgroupMode.Legacy, false)]
+    public void CgroupNamespace_IsPrivateOnV2Only(Quai.Runtime.Cgroups.CgroupMode mode, bool expected)
+    {
+        // Docker's default --cgroupns: private on a cgroup v2 host, host on v1.
+        var namespaces = SpecBuilder.Namespaces(new HostConfig(), mode);
+        Assert.Equal(expected, namespaces.Any(n => n.Type == "cgroup"));
+    }
+
     [Fact]
     public void HostConfig_Overrides()
     {

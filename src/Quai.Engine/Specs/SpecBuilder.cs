@@ -81,7 +81,7 @@ public static class SpecBuilder
             Linux = new Linux
             {
                 CgroupsPath = "/quai/" + c.Id,
-                Namespaces = Namespaces(hc),
+                Namespaces = Namespaces(hc, HostCgroupMode.Value),
                 Resources = Resources(hc),
                 MaskedPaths = hc.Privileged ? null : [.. MaskedPaths],
                 ReadonlyPaths = hc.Privileged ? null : [.. ReadonlyPaths],
@@ -111,12 +111,21 @@ public static class SpecBuilder
         return set;
     }
 
-    private static List<LinuxNamespace> Namespaces(HostConfig hc)
+    internal static List<LinuxNamespace> Namespaces(HostConfig hc, Quai.Runtime.Cgroups.CgroupMode cgroupMode)
     {
         var list = new List<LinuxNamespace> { new() { Type = "mount" }, new() { Type = "uts" }, new() { Type = "pid" }, new() { Type = "ipc" } };
         if (hc.NetworkMode != "host") list.Add(new() { Type = "network" });
+        // Docker's default --cgroupns: "private" on a cgroup v2 host (the container sees its own cgroup
+        // at /sys/fs/cgroup's root), "host" on v1.
+        if (cgroupMode == Quai.Runtime.Cgroups.CgroupMode.Unified) list.Add(new() { Type = "cgroup" });
         return list;
     }
+
+    private static readonly Lazy<Quai.Runtime.Cgroups.CgroupMode> HostCgroupMode = new(() =>
+    {
+        try { return Quai.Runtime.Cgroups.CgroupManagerFactory.DetectMode(); }
+        catch (IOException) { return Quai.Runtime.Cgroups.CgroupMode.Legacy; }
+    });
 
     private static Resources Resources(HostConfig hc)
     {
