@@ -17,7 +17,7 @@ public static class UpdateCommand
         var reservation = new Option<string?>("--memory-reservation") { Description = "memory reservation or soft_limit (in bytes)" };
         var swap = new Option<string?>("--memory-swap") { Description = "total memory usage (memory + swap); set '-1' to enable unlimited swap" };
         var kernel = new Option<string?>("--kernel-memory") { Description = "kernel memory limit (in bytes)", Hidden = true };
-        var shares = new Option<ulong?>("--cpu-shares") { Description = "CPU shares (relative weight vs. other containers)" };
+        var shares = new Option<ulong?>("--cpu-share", "--cpu-shares") { Description = "CPU shares (relative weight vs. other containers)" }; // runc spells it --cpu-share
         var quota = new Option<long?>("--cpu-quota") { Description = "CPU CFS hardcap limit (in usecs). Allowed cpu time in a given period" };
         var period = new Option<ulong?>("--cpu-period") { Description = "CPU CFS period to be used for hardcapping (in usecs). 0 to use system default" };
         var rtRuntime = new Option<long?>("--cpu-rt-runtime") { Description = "CPU realtime hardcap limit (in usecs)" };
