@@ -119,6 +119,17 @@ public sealed class ExecTests : IDisposable
     }
 
     [Fact]
+    public void Update_takes_runcs_cpu_share_flag()
+    {
+        // runc spells it --cpu-share; --cpu-shares is accepted too.
+        var file = Rt.CgroupFile("cpu", _b.CgroupsPath, "cpu.shares");
+        _b.Cmd("update", "--cpu-share", "512", _b.Id).Ok();
+        Assert.Equal("512", File.ReadAllText(file).Trim());
+        _b.Cmd("update", "--cpu-shares", "256", _b.Id).Ok();
+        Assert.Equal("256", File.ReadAllText(file).Trim());
+    }
+
+    [Fact]
     public void Events_stats_is_one_json_object()
     {
         var r = _b.Cmd("events", "--stats", _b.Id).Ok();
