@@ -167,6 +167,8 @@ public sealed class MountPoint
     public string Propagation { get; set; } = "";
     /// <summary>Anonymous volume, removed by rm -v and --rm.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public bool Anonymous { get; set; }
+    /// <summary>-v NAME:/dst:nocopy or --mount volume-nocopy: an empty volume is not filled from the image at start.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public bool NoCopy { get; set; }
 }
 
 /// <summary>What only the engine needs: the monitor that owns the container, and why it stopped.</summary>

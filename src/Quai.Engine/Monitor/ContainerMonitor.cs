@@ -212,7 +212,11 @@ public sealed unsafe class ContainerMonitor
             _engine.Runtime.Delete(_id, force: true);
         }
         // under the container's lock: cp on a stopped container mounts and unmounts the same snapshot under it
-        using (_engine.Store.Lock(_id)) _engine.MountRootfs(c);
+        using (_engine.Store.Lock(_id))
+        {
+            _engine.MountRootfs(c);
+            Volumes.VolumePrefill.Populate(c, _engine.RootfsDir(_id));
+        }
         Mark("rootfs mounted");
         var bundle = _engine.BundleDir(_id);
         var spec = SpecBuilder.Build(c, _engine.RootfsDir(_id), _dir);

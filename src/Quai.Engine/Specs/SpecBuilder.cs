@@ -97,17 +97,18 @@ public static class SpecBuilder
 
     public static List<string> Capabilities(HostConfig hc)
     {
-        if (hc.Privileged) return Caps.Names.Take(Caps.LastCap + 1).ToList();
+        if (hc.Privileged) return Caps.Available();
         var set = new List<string>(Caps.DockerDefault);
         static string Norm(string c) { c = c.ToUpperInvariant(); return c == "ALL" || c.StartsWith("CAP_", StringComparison.Ordinal) ? c : "CAP_" + c; }
         var drop = (hc.CapDrop ?? []).Select(Norm).ToList();
         var add = (hc.CapAdd ?? []).Select(Norm).ToList();
         foreach (var name in drop.Concat(add))
             if (name != "ALL" && !Caps.Names.Contains(name)) throw new EngineUsageException($"invalid capability \"{name}\": unknown capability");
+        // moby's TweakCapabilities: ALL added = everything available but the drops; ALL dropped = only the adds
+        if (add.Contains("ALL")) return Caps.Available().Where(c => !drop.Contains(c)).ToList();
         if (drop.Contains("ALL")) set.Clear();
         else set.RemoveAll(drop.Contains);
-        if (add.Contains("ALL")) set = Caps.Names.Take(Caps.LastCap + 1).ToList();
-        else foreach (var a in add) if (!set.Contains(a)) set.Add(a);
+        foreach (var a in add) if (!set.Contains(a)) set.Add(a);
         return set;
     }
 
