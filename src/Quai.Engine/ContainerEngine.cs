@@ -72,6 +72,9 @@ public sealed partial class ContainerEngine : IDisposable
                 throw new EngineUsageException($"invalid argument \"{key}={value}\" for \"--sysctl\" flag: {why}");
         var env = new List<string>();
         HostConfigRules.Check(hc);
+        hc.PidMode = JoinedContainer(hc.PidMode, "PID");
+        hc.IpcMode = JoinedContainer(hc.IpcMode, "IPC");
+        if (hc.UtsMode == "host" && o.Hostname is { Length: > 0 }) throw new EngineUsageException("Conflicting options: hostname and the UTS mode");
         foreach (var f in o.EnvFiles) env.AddRange(ProcessConfig.ParseEnvFile(f));
         env.AddRange(o.Env);
 
@@ -98,7 +101,7 @@ public sealed partial class ContainerEngine : IDisposable
             var (entrypoint, cmd) = ProcessConfig.Combine(ic.Entrypoint, ic.Cmd,
                 o.Entrypoint is null ? null : o.Entrypoint.Length == 0 ? [""] : [o.Entrypoint], o.Cmd);
             if (entrypoint is null && cmd is null) throw new EngineUsageException("no command specified");
-            var hostname = o.Hostname is { Length: > 0 } h ? h : id[..12];
+            var hostname = o.Hostname is { Length: > 0 } h ? h : hc.UtsMode == "host" ? Environment.MachineName : id[..12];
             var baseEnv = new List<string>();
             var imageEnv = ic.Env ?? [];
             if (!imageEnv.Any(e => e.StartsWith("PATH=", StringComparison.Ordinal)) && !env.Any(e => e.StartsWith("PATH=", StringComparison.Ordinal)))

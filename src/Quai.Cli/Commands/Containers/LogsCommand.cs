@@ -24,6 +24,7 @@ public static class LogsCommand
         cmd.SetAction(p => EngineCli.Run(cli, p, engine =>
         {
             var c = engine.Inspect(p.GetValue(target)!);
+            if (c.HostConfig.LogConfig.Type == "none") throw new InvalidParameterException("configured logging driver does not support reading");
             var now = DateTime.UtcNow;
             DateTime? from = p.GetValue(since) is { } s ? Units.ParseTimestamp(s, now) : null;
             DateTime? to = p.GetValue(until) is { } u ? Units.ParseTimestamp(u, now) : null;
