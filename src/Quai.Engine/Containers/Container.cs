@@ -161,6 +161,8 @@ public sealed class HostConfig
     /// <summary>--uts: "" or "host".</summary>
     [JsonPropertyName("UTSMode")] public string UtsMode { get; set; } = "";
     public string UsernsMode { get; set; } = "";
+    /// <summary>The terminal size of a -t container at create, [rows, columns] (Docker's HostConfig.ConsoleSize).</summary>
+    public List<int>? ConsoleSize { get; set; }
     /// <summary>--cgroupns: "private" or "host" (Docker's default: private on cgroup v2, host on v1).</summary>
     public string CgroupnsMode { get; set; } = "";
     public bool? OomKillDisable { get; set; }

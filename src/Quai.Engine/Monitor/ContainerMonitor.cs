@@ -253,6 +253,7 @@ public sealed unsafe class ContainerMonitor
             {
                 var (master, _) = ConsoleSocket.ReceiveFd(console![0]);
                 _attach.SetStdin(c.Config.OpenStdin ? master : -1);
+                _attach.SetConsole(master);
                 _pumps.Start(master, "stdout", AttachProtocol.Stdout, closeAfter: !c.Config.OpenStdin);
             }
             else

@@ -96,7 +96,8 @@ public static class SpecBuilder
                 Devices = Devices(hc),
             },
         };
-        if (cfg.Tty) spec.Process.ConsoleSize = new ConsoleSize { Height = 24, Width = 80 };
+        if (cfg.Tty)
+            spec.Process.ConsoleSize = hc.ConsoleSize is [> 0 and var h, > 0 and var w] ? new ConsoleSize { Height = (uint)h, Width = (uint)w } : new ConsoleSize { Height = 24, Width = 80 };
         return spec;
     }
 

@@ -33,12 +33,22 @@ public static class VolumePrefill
             using var _ = new FileLock(Path.Combine(Path.GetDirectoryName(m.Source)!, ".prefill.lock"));
             if (!Directory.Exists(m.Source) || Directory.EnumerateFileSystemEntries(m.Source).Any()) continue;
             using var data = new SafeFd(NativeFs.OpenAt(NativeFs.AT_FDCWD, m.Source, NativeFs.O_RDONLY | NativeFs.O_DIRECTORY | NativeFs.O_NOFOLLOW, 0, m.Source));
-            ArchivePipe.Pump(
-                w => TreeArchiver.Write(root.Fd, clean, "", w, new ArchiveOptions { ContentsOnly = true }, where),
-                r => TarExtractor.Extract(r, data.Fd, $"volume {m.Name}", new ExtractOptions()));
+            if (HasEntries(srcFd.Fd))
+                ArchivePipe.Pump(
+                    w => TreeArchiver.Write(root.Fd, clean, "", w, new ArchiveOptions { ContentsOnly = true }, where),
+                    r => TarExtractor.Extract(r, data.Fd, $"volume {m.Name}", new ExtractOptions()));
             var st = NativeFs.FstatAt(srcFd.Fd, "", NativeFs.AT_EMPTY_PATH, $"{m.Destination} in {where}");
             NativeFs.Fchown(data.Fd, st.Uid, st.Gid, $"volume {m.Name}");
             NativeFs.Fchmod(data.Fd, st.Mode & 0xFFF, $"volume {m.Name}");
         }
+    }
+
+    /// <summary>Whether the directory held by <paramref name="dirFd"/> (O_PATH) has entries: listed through its
+    /// descriptor, never by a path of the image. An empty one still gives the volume its owner and mode (moby).</summary>
+    private static bool HasEntries(int dirFd)
+    {
+        var fd = NativeFs.OpenAt(dirFd, ".", NativeFs.O_RDONLY | NativeFs.O_DIRECTORY, 0, "volume source");
+        try { return Directory.EnumerateFileSystemEntries($"/proc/self/fd/{fd}").Any(); }
+        finally { NativeFs.close(fd); }
     }
 }

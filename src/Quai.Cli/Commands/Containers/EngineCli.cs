@@ -55,7 +55,7 @@ public static class EngineCli
         _ => Daemon(cli, e.Message, 125),
     };
 
-    private static int Plain(CliContext cli, string message, int code)
+    public static int Plain(CliContext cli, string message, int code)
     {
         cli.Err.WriteLine(message);
         return code;

@@ -143,7 +143,7 @@ public static class LifecycleCommands
             if (!p.GetValue(force))
             {
                 cli.Out.Write("WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ");
-                var answer = Console.In.ReadLine();
+                var answer = Quai.Cli.Output.StdStreams.In.ReadLine();
                 if (answer is null || !answer.Trim().StartsWith('y')) return 0;
             }
             var removed = engine.Prune();

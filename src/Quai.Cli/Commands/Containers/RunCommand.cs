@@ -38,6 +38,10 @@ public static class RunCommand
             {
                 policy = Registry.RunPull.Validate(p.GetValue(pull));
                 o = flags.Read(p, p.GetValue(image)!, p.GetValue(command) ?? [], isDetach);
+                if (run && !isDetach && o.Interactive && o.Tty && !Quai.Interop.RawTerminal.IsTerminal(0))
+                    return EngineCli.Plain(cli, "the input device is not a TTY", 1);
+                if (o.Tty && (Quai.Interop.RawTerminal.Size(1) ?? Quai.Interop.RawTerminal.Size(0)) is { } size)
+                    o.HostConfig.ConsoleSize = [size.Rows, size.Cols];
                 if (run && !isDetach)
                 {
                     var streams = p.GetValue(attach) is { Length: > 0 } a ? AttachOptions.ParseStreams(a) : (o.Interactive, true, true);
