@@ -59,11 +59,15 @@ public sealed class CliContext
         var errors = result.Errors.Select(e => e.Message).ToList();
         // An unknown "--flag" would otherwise be taken as a positional argument (Docker: "unknown flag").
         // Only for commands whose arguments are never dash-prefixed (not `run IMAGE sh -c …`).
+        // A negative number right after its option is that option's value (`--tail -1`, joined by ArgsNormalizer).
+        System.CommandLine.Parsing.Token? previous = null;
         foreach (var token in _strict.Contains(result.CommandResult.Command) ? result.Tokens : [])
         {
             if (token.Type == System.CommandLine.Parsing.TokenType.DoubleDash) break;
-            if (token.Type == System.CommandLine.Parsing.TokenType.Argument && token.Value.Length > 1 && token.Value[0] == '-')
+            if (token.Type == System.CommandLine.Parsing.TokenType.Argument && token.Value.Length > 1 && token.Value[0] == '-'
+                && previous?.Type != System.CommandLine.Parsing.TokenType.Option)
                 errors.Add($"unknown flag: {token.Value}");
+            previous = token;
         }
         if (errors.Count > 0 && result.Action is not System.CommandLine.Help.HelpAction)
         {

@@ -12,6 +12,9 @@ _ = Quai.Interop.Native.Version();
 // The per-container monitor (hidden verb, no command-line parser).
 if (ContainerCommands.RunHidden(args) is { } monitorExit) return monitorExit;
 
+// Before anything writes: plain streams on fds 1 and 2, not .NET's terminal-initialising console streams.
+Quai.Cli.Output.StdStreams.Install();
+
 // One line per command group; container commands will add theirs here (Commands/Containers/).
 var cli = new CliContext(new RootCommand("quai: a daemonless container engine"));
 ImageCommands.Register(cli);

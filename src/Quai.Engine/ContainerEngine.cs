@@ -71,6 +71,10 @@ public sealed partial class ContainerEngine : IDisposable
             if (Quai.Runtime.Validation.SysctlPolicy.Check(key, new(PrivateIpc: true, PrivateNetwork: hc.NetworkMode != "host", PrivateUts: true)) is { } why)
                 throw new EngineUsageException($"invalid argument \"{key}={value}\" for \"--sysctl\" flag: {why}");
         var env = new List<string>();
+        HostConfigRules.Check(hc);
+        hc.PidMode = JoinedContainer(hc.PidMode, "PID");
+        hc.IpcMode = JoinedContainer(hc.IpcMode, "IPC");
+        if (hc.UtsMode == "host" && o.Hostname is { Length: > 0 }) throw new EngineUsageException("Conflicting options: hostname and the UTS mode");
         foreach (var f in o.EnvFiles) env.AddRange(ProcessConfig.ParseEnvFile(f));
         env.AddRange(o.Env);
 
@@ -97,7 +101,7 @@ public sealed partial class ContainerEngine : IDisposable
             var (entrypoint, cmd) = ProcessConfig.Combine(ic.Entrypoint, ic.Cmd,
                 o.Entrypoint is null ? null : o.Entrypoint.Length == 0 ? [""] : [o.Entrypoint], o.Cmd);
             if (entrypoint is null && cmd is null) throw new EngineUsageException("no command specified");
-            var hostname = o.Hostname is { Length: > 0 } h ? h : id[..12];
+            var hostname = o.Hostname is { Length: > 0 } h ? h : hc.UtsMode == "host" ? Environment.MachineName : id[..12];
             var baseEnv = new List<string>();
             var imageEnv = ic.Env ?? [];
             if (!imageEnv.Any(e => e.StartsWith("PATH=", StringComparison.Ordinal)) && !env.Any(e => e.StartsWith("PATH=", StringComparison.Ordinal)))
@@ -188,6 +192,7 @@ public sealed partial class ContainerEngine : IDisposable
             if (parts.Length == 1) { Add(Anonymous(parts[0])); continue; }
             if (parts.Length > 3 || parts[0].Length == 0 || parts[1].Length == 0) throw new EngineUsageException($"invalid spec: {spec}: too many colons");
             var mode = parts.Length == 3 ? parts[2] : "";
+            MountModes.Check(mode);
             var ro = mode.Split(',').Contains("ro");
             if (parts[0].StartsWith('.') || parts[0].StartsWith('~')) throw NotAbsolute(parts[0]); // the CLI resolves ./x against its cwd
             if (parts[0].StartsWith('/'))
@@ -198,7 +203,8 @@ public sealed partial class ContainerEngine : IDisposable
             else
             {
                 var v = Volumes.Create(parts[0]);
-                Add(new MountPoint { Type = "volume", Name = v.Name, Source = v.Mountpoint, Destination = parts[1], Driver = "local", Mode = mode.Length == 0 ? "z" : mode, RW = !ro });
+                Add(new MountPoint { Type = "volume", Name = v.Name, Source = v.Mountpoint, Destination = parts[1], Driver = "local", Mode = mode.Length == 0 ? "z" : mode, RW = !ro,
+                                     NoCopy = mode.Split(',').Contains("nocopy") });
             }
         }
         foreach (var spec in o.Mounts)
@@ -218,9 +224,10 @@ public sealed partial class ContainerEngine : IDisposable
                     Add(new MountPoint { Type = "bind", Source = source, Destination = target, RW = !ro, Propagation = "rprivate" });
                     break;
                 case "volume":
-                    if (source is null) { var a = Anonymous(target); a.RW = !ro; Add(a); break; }
+                    var nocopy = kv.TryGetValue("volume-nocopy", out var nc) && nc != "false";
+                    if (source is null) { var a = Anonymous(target); a.RW = !ro; a.NoCopy = nocopy; Add(a); break; }
                     var v = Volumes.Create(source);
-                    Add(new MountPoint { Type = "volume", Name = v.Name, Source = v.Mountpoint, Destination = target, Driver = "local", RW = !ro });
+                    Add(new MountPoint { Type = "volume", Name = v.Name, Source = v.Mountpoint, Destination = target, Driver = "local", RW = !ro, NoCopy = nocopy });
                     break;
                 case "tmpfs":
                     var opts = new List<string>();

@@ -25,6 +25,24 @@ public static unsafe partial class RawTerminal
         return saved;
     }
 
+    /// <summary>The window size of the terminal on <paramref name="fd"/> (TIOCGWINSZ), null when it is not one.</summary>
+    public static (ushort Rows, ushort Cols)? Size(int fd)
+    {
+        var ws = stackalloc ushort[4];
+        if (Libc.Ioctl(fd, 0x5413 /* TIOCGWINSZ */, ws) != 0 || ws[0] == 0 || ws[1] == 0) return null;
+        return (ws[0], ws[1]);
+    }
+
+    /// <summary>Sets the window size of the terminal (a pty master) on <paramref name="fd"/> (TIOCSWINSZ): the kernel
+    /// sends SIGWINCH to its foreground process group.</summary>
+    public static bool SetSize(int fd, ushort rows, ushort cols)
+    {
+        var ws = stackalloc ushort[4];
+        ws[0] = rows;
+        ws[1] = cols;
+        return Libc.Ioctl(fd, 0x5414 /* TIOCSWINSZ */, ws) == 0;
+    }
+
     public static void Restore(int fd, byte[]? saved)
     {
         if (saved is null) return;

@@ -152,6 +152,35 @@ public sealed class HostConfig
     public List<string>? VolumesFrom { get; set; }
     /// <summary>--add-host entries, "host:ip": appended to the container's /etc/hosts as "ip\thost".</summary>
     public List<string>? ExtraHosts { get; set; }
+    /// <summary>--group-add: more groups (names looked up in the image's /etc/group, or numbers).</summary>
+    public List<string>? GroupAdd { get; set; }
+    /// <summary>--pid: "" (own namespace), "host", "container:ID".</summary>
+    public string PidMode { get; set; } = "";
+    /// <summary>--ipc: "private" (Docker's default), "shareable", "none", "host", "container:ID".</summary>
+    public string IpcMode { get; set; } = "private";
+    /// <summary>--uts: "" or "host".</summary>
+    [JsonPropertyName("UTSMode")] public string UtsMode { get; set; } = "";
+    public string UsernsMode { get; set; } = "";
+    /// <summary>The terminal size of a -t container at create, [rows, columns] (Docker's HostConfig.ConsoleSize).</summary>
+    public List<int>? ConsoleSize { get; set; }
+    /// <summary>--cgroupns: "private" or "host" (Docker's default: private on cgroup v2, host on v1).</summary>
+    public string CgroupnsMode { get; set; } = "";
+    public bool? OomKillDisable { get; set; }
+    public long MemoryReservation { get; set; }
+    public long CpuPeriod { get; set; }
+    public long CpuQuota { get; set; }
+    public ushort BlkioWeight { get; set; }
+    public List<ThrottleSpec>? BlkioDeviceReadBps { get; set; }
+    public List<ThrottleSpec>? BlkioDeviceWriteBps { get; set; }
+    [JsonPropertyName("BlkioDeviceReadIOps")] public List<ThrottleSpec>? BlkioDeviceReadIops { get; set; }
+    [JsonPropertyName("BlkioDeviceWriteIOps")] public List<ThrottleSpec>? BlkioDeviceWriteIops { get; set; }
+}
+
+/// <summary>--device-read-bps and friends: a block device and its rate (bytes or operations per second).</summary>
+public sealed class ThrottleSpec
+{
+    public string Path { get; set; } = "";
+    public ulong Rate { get; set; }
 }
 
 /// <summary>A mount as inspect shows it (volumes, binds, tmpfs).</summary>
@@ -167,6 +196,8 @@ public sealed class MountPoint
     public string Propagation { get; set; } = "";
     /// <summary>Anonymous volume, removed by rm -v and --rm.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)] public bool Anonymous { get; set; }
+    /// <summary>-v NAME:/dst:nocopy or --mount volume-nocopy: an empty volume is not filled from the image at start.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public bool NoCopy { get; set; }
 }
 
 /// <summary>What only the engine needs: the monitor that owns the container, and why it stopped.</summary>

@@ -9,6 +9,9 @@ public sealed class NotFoundException(string message) : Exception(message);
 public sealed class ConflictException(string message) : Exception(message);
 /// <summary>The container turned out to be running when checked again under its lock.</summary>
 public sealed class ContainerBusyException(string message) : Exception(message);
+/// <summary>A request the daemon refuses as a bad parameter (daemon 400), e.g. an invalid ps filter: the CLI prints
+/// "Error response from daemon: …" and exits 1.</summary>
+public sealed class InvalidParameterException(string message) : Exception(message);
 /// <summary>Bad flag values: exit 125.</summary>
 public sealed class EngineUsageException(string message) : Exception(message);
 /// <summary>The container's command could not run: 126 (cannot execute) or 127 (not found).</summary>

@@ -30,6 +30,16 @@ public sealed unsafe class AttachServer : IDisposable
     /// <summary>The write end of the container's stdin (a pipe, or the pty master), owned from now on; -1 for none.</summary>
     public void SetStdin(int fd) => Interlocked.Exchange(ref _stdinFd, fd);
 
+    private int _consoleFd = -1;
+
+    /// <summary>The pty master of a -t container (a duplicate the server owns): 'r' clients resize it.</summary>
+    public void SetConsole(int master)
+    {
+        var dup = master >= 0 ? Libc.Fcntl(master, 1030 /* F_DUPFD_CLOEXEC */, 3) : -1;
+        var old = Interlocked.Exchange(ref _consoleFd, dup);
+        if (old >= 0) Libc.Close(old);
+    }
+
     public void CloseStdin()
     {
         var fd = Interlocked.Exchange(ref _stdinFd, -1);
@@ -63,7 +73,8 @@ public sealed unsafe class AttachServer : IDisposable
         }
     }
 
-    /// <summary>Clients send one byte first: 'i' when they forward stdin, anything else otherwise.</summary>
+    /// <summary>Clients send one byte first: 'i' when they forward stdin, 'r' to resize the terminal (then rows and
+    /// columns, 16 bits big-endian each; the connection ends there), anything else otherwise.</summary>
     private void AcceptLoop()
     {
         while (true)
@@ -74,6 +85,11 @@ public sealed unsafe class AttachServer : IDisposable
             var mode = new byte[1];
             try { if (s.Receive(mode) != 1) { s.Dispose(); continue; } }
             catch (Exception) { s.Dispose(); continue; }
+            if (mode[0] == (byte)'r')
+            {
+                Resize(s);
+                continue;
+            }
             lock (_lock) _clients.Add(s);
             _firstClient.Set();
             if (mode[0] == (byte)'i')
@@ -108,5 +124,27 @@ public sealed unsafe class AttachServer : IDisposable
         if (_closeStdinWhenClientCloses()) CloseStdin();
     }
 
-    public void Dispose() => _listener.Dispose();
+    private void Resize(Socket s)
+    {
+        using (s)
+        {
+            var size = new byte[4];
+            var got = 0;
+            try
+            {
+                s.ReceiveTimeout = 2000;
+                while (got < 4 && s.Receive(size, got, 4 - got, SocketFlags.None) is var n and > 0) got += n;
+            }
+            catch (Exception) { return; }
+            var fd = _consoleFd;
+            if (got == 4 && fd >= 0)
+                RawTerminal.SetSize(fd, System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(size), System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(size.AsSpan(2)));
+        }
+    }
+
+    public void Dispose()
+    {
+        _listener.Dispose();
+        SetConsole(-1);
+    }
 }

@@ -75,7 +75,9 @@ public sealed unsafe class ContainerMonitor
         var c = Claim(store, self);
         if (c is null) return 0;
         var logCfg = c.HostConfig.LogConfig.Config;
-        _log = new JsonFileLogWriter(c.LogPath, JsonFileLogWriter.ParseSize(logCfg.GetValueOrDefault("max-size")),
+        // --log-driver none: nothing kept (attached clients still get the output); local: Docker's local driver,
+        // kept in the json-file format with its defaults
+        _log = new JsonFileLogWriter(c.HostConfig.LogConfig.Type == "none" ? "/dev/null" : c.LogPath, JsonFileLogWriter.ParseSize(logCfg.GetValueOrDefault("max-size")),
             int.TryParse(logCfg.GetValueOrDefault("max-file"), out var mf) ? mf : 1);
         using var attach = new AttachServer(_dir, () => !_engine.Store.Load(_id).Config.Tty);
         _attach = attach;
@@ -212,10 +214,14 @@ public sealed unsafe class ContainerMonitor
             _engine.Runtime.Delete(_id, force: true);
         }
         // under the container's lock: cp on a stopped container mounts and unmounts the same snapshot under it
-        using (_engine.Store.Lock(_id)) _engine.MountRootfs(c);
+        using (_engine.Store.Lock(_id))
+        {
+            _engine.MountRootfs(c);
+            Volumes.VolumePrefill.Populate(c, _engine.RootfsDir(_id));
+        }
         Mark("rootfs mounted");
         var bundle = _engine.BundleDir(_id);
-        var spec = SpecBuilder.Build(c, _engine.RootfsDir(_id), _dir);
+        var spec = SpecBuilder.Build(c, _engine.RootfsDir(_id), _dir, _engine.RunningInitPid);
         using (var f = new FileStream(Path.Combine(bundle, "config.json"), Quai.Fs.PrivateStore.NewFile(FileMode.Create))) // holds the env: 0600
             f.Write(JsonSerializer.SerializeToUtf8Bytes(spec, RuntimeJsonContext.Default.Spec));
         Mark("bundle written");
@@ -247,6 +253,7 @@ public sealed unsafe class ContainerMonitor
             {
                 var (master, _) = ConsoleSocket.ReceiveFd(console![0]);
                 _attach.SetStdin(c.Config.OpenStdin ? master : -1);
+                _attach.SetConsole(master);
                 _pumps.Start(master, "stdout", AttachProtocol.Stdout, closeAfter: !c.Config.OpenStdin);
             }
             else

@@ -50,7 +50,15 @@ public static class ProcessConfig
     public static List<string> ParseEnvFile(string path)
     {
         var list = new List<string>();
-        foreach (var raw in File.ReadAllLines(path))
+        string[] lines;
+        try { lines = File.ReadAllLines(path); }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        { throw new Containers.EngineUsageException($"open {path}: no such file or directory"); }
+        catch (UnauthorizedAccessException) when (Directory.Exists(path))
+        { throw new Containers.EngineUsageException($"read {path}: is a directory"); }
+        catch (UnauthorizedAccessException) { throw new Containers.EngineUsageException($"open {path}: permission denied"); }
+        catch (IOException e) { throw new Containers.EngineUsageException($"read {path}: {e.Message}"); }
+        foreach (var raw in lines)
         {
             var line = raw.TrimStart();
             if (line.Length == 0 || line[0] == '#') continue;

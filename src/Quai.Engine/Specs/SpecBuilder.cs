@@ -43,7 +43,8 @@ public static class SpecBuilder
         new[] { Environment.GetEnvironmentVariable("QUAI_INIT_PATH"), "/usr/bin/tini-static", "/usr/bin/docker-init" }
             .FirstOrDefault(p => !string.IsNullOrEmpty(p) && File.Exists(p));
 
-    public static Spec Build(Container c, string rootfs, string containerDir)
+    /// <param name="initPidOf">the init PID of another running container (for --pid/--ipc container:ID); 0 if it is not running</param>
+    public static Spec Build(Container c, string rootfs, string containerDir, Func<string, int>? initPidOf = null)
     {
         var hc = c.HostConfig;
         var cfg = c.Config;
@@ -52,6 +53,11 @@ public static class SpecBuilder
         {
             var (passwd, group) = UserFiles.Read(root);
             user = UserResolver.Resolve(cfg.User, passwd, group);
+            foreach (var g in hc.GroupAdd ?? [])
+            {
+                var gid = UserResolver.Group(g, group);
+                if (gid != user.Gid && !user.AdditionalGids.Contains(gid)) user.AdditionalGids.Add(gid);
+            }
         }
         var env = cfg.Env.ToList();
         if (!env.Any(e => e.StartsWith("HOME=", StringComparison.Ordinal))) env.Add("HOME=" + user.Home);
@@ -61,7 +67,7 @@ public static class SpecBuilder
         {
             OciVersion = SpecVersion.Current,
             Root = new Root { Path = "rootfs", Readonly = hc.ReadonlyRootfs },
-            Hostname = cfg.Hostname,
+            Hostname = hc.UtsMode == "host" ? null : cfg.Hostname,
             Process = new Oci.Runtime.Process
             {
                 Terminal = cfg.Tty,
@@ -81,7 +87,7 @@ public static class SpecBuilder
             Linux = new Linux
             {
                 CgroupsPath = "/quai/" + c.Id,
-                Namespaces = Namespaces(hc, HostCgroupMode.Value),
+                Namespaces = Namespaces(hc, HostCgroupMode.Value, initPidOf),
                 Resources = Resources(hc),
                 MaskedPaths = hc.Privileged ? null : [.. MaskedPaths],
                 ReadonlyPaths = hc.Privileged ? null : [.. ReadonlyPaths],
@@ -90,34 +96,39 @@ public static class SpecBuilder
                 Devices = Devices(hc),
             },
         };
-        if (cfg.Tty) spec.Process.ConsoleSize = new ConsoleSize { Height = 24, Width = 80 };
+        if (cfg.Tty)
+            spec.Process.ConsoleSize = hc.ConsoleSize is [> 0 and var h, > 0 and var w] ? new ConsoleSize { Height = (uint)h, Width = (uint)w } : new ConsoleSize { Height = 24, Width = 80 };
         return spec;
     }
 
 
     public static List<string> Capabilities(HostConfig hc)
     {
-        if (hc.Privileged) return Caps.Names.Take(Caps.LastCap + 1).ToList();
+        if (hc.Privileged) return Caps.Available();
         var set = new List<string>(Caps.DockerDefault);
         static string Norm(string c) { c = c.ToUpperInvariant(); return c == "ALL" || c.StartsWith("CAP_", StringComparison.Ordinal) ? c : "CAP_" + c; }
         var drop = (hc.CapDrop ?? []).Select(Norm).ToList();
         var add = (hc.CapAdd ?? []).Select(Norm).ToList();
         foreach (var name in drop.Concat(add))
             if (name != "ALL" && !Caps.Names.Contains(name)) throw new EngineUsageException($"invalid capability \"{name}\": unknown capability");
+        // moby's TweakCapabilities: ALL added = everything available but the drops; ALL dropped = only the adds
+        if (add.Contains("ALL")) return Caps.Available().Where(c => !drop.Contains(c)).ToList();
         if (drop.Contains("ALL")) set.Clear();
         else set.RemoveAll(drop.Contains);
-        if (add.Contains("ALL")) set = Caps.Names.Take(Caps.LastCap + 1).ToList();
-        else foreach (var a in add) if (!set.Contains(a)) set.Add(a);
+        foreach (var a in add) if (!set.Contains(a)) set.Add(a);
         return set;
     }
 
-    internal static List<LinuxNamespace> Namespaces(HostConfig hc, Quai.Runtime.Cgroups.CgroupMode cgroupMode)
+    internal static List<LinuxNamespace> Namespaces(HostConfig hc, Quai.Runtime.Cgroups.CgroupMode cgroupMode, Func<string, int>? initPidOf = null)
     {
-        var list = new List<LinuxNamespace> { new() { Type = "mount" }, new() { Type = "uts" }, new() { Type = "pid" }, new() { Type = "ipc" } };
+        var list = new List<LinuxNamespace> { new() { Type = "mount" } };
+        if (hc.UtsMode != "host") list.Add(new() { Type = "uts" });
+        if (Shared(hc.PidMode, "pid", "PID", initPidOf) is { } pid) list.Add(pid);
+        if (Shared(hc.IpcMode, "ipc", "IPC", initPidOf) is { } ipc) list.Add(ipc);
         if (hc.NetworkMode != "host") list.Add(new() { Type = "network" });
         // Docker's default --cgroupns: "private" on a cgroup v2 host (the container sees its own cgroup
-        // at /sys/fs/cgroup's root), "host" on v1.
-        if (cgroupMode == Quai.Runtime.Cgroups.CgroupMode.Unified) list.Add(new() { Type = "cgroup" });
+        // at /sys/fs/cgroup's root), "host" on v1; --cgroupns chooses.
+        if (CgroupNamespace(hc, cgroupMode)) list.Add(new() { Type = "cgroup" });
         return list;
     }
 
@@ -127,22 +138,54 @@ public static class SpecBuilder
         catch (IOException) { return Quai.Runtime.Cgroups.CgroupMode.Legacy; }
     });
 
+    /// <summary>A namespace of its own (null mode), none (host) or another container's (container:ID, which must run).</summary>
+    private static LinuxNamespace? Shared(string mode, string type, string what, Func<string, int>? initPidOf)
+    {
+        if (mode == "host") return null;
+        if (!mode.StartsWith("container:", StringComparison.Ordinal)) return new() { Type = type };
+        var other = mode["container:".Length..];
+        var pid = initPidOf?.Invoke(other) ?? 0;
+        if (pid <= 0) throw new ConflictException($"cannot join {what} of a non running container: {other}");
+        return new() { Type = type, Path = $"/proc/{pid}/ns/{type}" };
+    }
+
+    /// <summary>--cgroupns private|host, else the host's cgroup mode decides.</summary>
+    public static bool CgroupNamespace(HostConfig hc, Quai.Runtime.Cgroups.CgroupMode cgroupMode) => hc.CgroupnsMode switch
+    {
+        "private" => true,
+        "host" => false,
+        _ => cgroupMode == Quai.Runtime.Cgroups.CgroupMode.Unified,
+    };
+
     private static Resources Resources(HostConfig hc)
     {
         var r = new Resources { Devices = hc.Privileged ? [new DeviceCgroup { Allow = true, Access = "rwm" }] : DefaultDeviceRules() };
-        if (hc.Memory > 0)
+        if (hc.Memory > 0 || hc.MemoryReservation > 0 || hc.OomKillDisable == true)
         {
-            r.Memory = new MemoryResources { Limit = hc.Memory };
-            if (hc.MemorySwap != 0) r.Memory.Swap = hc.MemorySwap;
+            r.Memory = new MemoryResources();
+            if (hc.Memory > 0) r.Memory.Limit = hc.Memory;
+            if (hc.Memory > 0 && hc.MemorySwap != 0) r.Memory.Swap = hc.MemorySwap;
+            if (hc.MemoryReservation > 0) r.Memory.Reservation = hc.MemoryReservation;
+            if (hc.OomKillDisable == true) r.Memory.DisableOomKiller = true;
         }
-        if (hc.NanoCpus > 0 || hc.CpuShares > 0 || hc.CpusetCpus.Length > 0 || hc.CpusetMems.Length > 0)
+        if (hc.NanoCpus > 0 || hc.CpuShares > 0 || hc.CpusetCpus.Length > 0 || hc.CpusetMems.Length > 0 || hc.CpuPeriod > 0 || hc.CpuQuota > 0)
         {
             r.Cpu = new CpuResources();
             if (hc.CpusetCpus.Length > 0) r.Cpu.Cpus = hc.CpusetCpus;
             if (hc.CpusetMems.Length > 0) r.Cpu.Mems = hc.CpusetMems;
             if (hc.CpuShares > 0) r.Cpu.Shares = (ulong)hc.CpuShares;
             if (hc.NanoCpus > 0) { r.Cpu.Period = 100000; r.Cpu.Quota = hc.NanoCpus * 100000 / 1_000_000_000; }
+            if (hc.CpuPeriod > 0) r.Cpu.Period = (ulong)hc.CpuPeriod;
+            if (hc.CpuQuota > 0) r.Cpu.Quota = hc.CpuQuota;
         }
+        if (hc.BlkioWeight > 0 || hc.BlkioDeviceReadBps is { Count: > 0 } || hc.BlkioDeviceWriteBps is { Count: > 0 }
+            || hc.BlkioDeviceReadIops is { Count: > 0 } || hc.BlkioDeviceWriteIops is { Count: > 0 })
+            r.BlockIO = new BlockIo
+            {
+                Weight = hc.BlkioWeight > 0 ? hc.BlkioWeight : null,
+                ThrottleReadBpsDevice = Throttles(hc.BlkioDeviceReadBps), ThrottleWriteBpsDevice = Throttles(hc.BlkioDeviceWriteBps),
+                ThrottleReadIopsDevice = Throttles(hc.BlkioDeviceReadIops), ThrottleWriteIopsDevice = Throttles(hc.BlkioDeviceWriteIops),
+            };
         if (hc.PidsLimit is > 0 and var p) r.Pids = new PidsResources { Limit = p };
         if (!hc.Privileged)
             foreach (var d in hc.Devices ?? [])
@@ -150,6 +193,17 @@ public static class SpecBuilder
                     r.Devices.Add(Dev(node.Type[0], node.Major, node.Minor, d.CgroupPermissions));
         return r;
     }
+
+    /// <summary>Whether this kernel can weigh block I/O (v1 blkio.weight, v2 io.weight or io.bfq.weight of the root):
+    /// without CFQ/BFQ it cannot, and Docker discards the weight with a warning.</summary>
+    public static bool BlkioWeightSupported() =>
+        File.Exists("/sys/fs/cgroup/blkio/blkio.weight") || File.Exists("/sys/fs/cgroup/blkio/blkio.bfq.weight")
+        || Directory.EnumerateFiles("/sys/fs/cgroup", "cgroup.subtree_control").Any() && File.ReadAllText("/sys/fs/cgroup/cgroup.subtree_control").Split(' ', '\n').Contains("io")
+           && Directory.EnumerateDirectories("/sys/fs/cgroup").Any(d => File.Exists(Path.Combine(d, "io.weight")) || File.Exists(Path.Combine(d, "io.bfq.weight")));
+
+    private static List<ThrottleDevice>? Throttles(List<ThrottleSpec>? specs) => specs is not { Count: > 0 } ? null
+        : specs.Select(t => DeviceNode(t.Path) is { Type: "b" } node ? new ThrottleDevice { Major = node.Major, Minor = node.Minor, Rate = t.Rate }
+            : throw new EngineUsageException($"{t.Path} is not a block device")).ToList();
 
     private static List<LinuxDevice>? Devices(HostConfig hc)
     {
@@ -214,8 +268,12 @@ public static class SpecBuilder
             new() { Destination = "/sys", Type = "sysfs", Source = "sysfs", Options = ["nosuid", "noexec", "nodev", hc.Privileged ? "rw" : "ro"] },
             new() { Destination = "/sys/fs/cgroup", Type = "cgroup", Source = "cgroup", Options = ["nosuid", "noexec", "nodev", "relatime", hc.Privileged ? "rw" : "ro"] },
             new() { Destination = "/dev/mqueue", Type = "mqueue", Source = "mqueue", Options = ["nosuid", "noexec", "nodev"] },
-            new() { Destination = "/dev/shm", Type = "tmpfs", Source = "shm", Options = ["nosuid", "noexec", "nodev", "mode=1777", $"size={shm}"] },
         };
+        // --ipc none: no /dev/shm; host: the host's; else a tmpfs of its own (container: joins the IPC
+        // namespace, not the other container's /dev/shm, which would mean following its paths from the host)
+        if (hc.IpcMode == "host") list.Add(new() { Destination = "/dev/shm", Type = "bind", Source = "/dev/shm", Options = ["rbind", "rprivate"] });
+        else if (hc.IpcMode != "none")
+            list.Add(new() { Destination = "/dev/shm", Type = "tmpfs", Source = "shm", Options = ["nosuid", "noexec", "nodev", "mode=1777", $"size={shm}"] });
         if (hc.Init == true)
         {
             var init = HostInitBinary ?? throw new EngineUsageException(

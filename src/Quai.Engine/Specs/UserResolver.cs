@@ -43,6 +43,12 @@ public static class UserResolver
         return new ResolvedUser(uid, gid, additional, home);
     }
 
+    /// <summary>A --group-add entry: a number, or a group name of the image's /etc/group.</summary>
+    public static uint Group(string nameOrGid, string? groupText) =>
+        uint.TryParse(nameOrGid, out var gid) ? gid
+        : ParseGroup(groupText).FirstOrDefault(g => g.Name == nameOrGid)?.Gid
+          ?? throw new ContainerStartException($"Unable to find group {nameOrGid}: no matching entries in group file", 126);
+
     private sealed record PasswdEntry(string Name, uint Uid, uint Gid, string Home);
     private sealed record GroupEntry(string Name, uint Gid, string[] Members);
 

@@ -34,6 +34,27 @@ public static class Capabilities
         catch (IOException) { return Names.Length - 1; }
     }
 
+    /// <summary>What `--privileged` and `--cap-add ALL` give, as Docker's GetAllCapabilities: every capability this
+    /// kernel knows that is also in this process's bounding set (a host or an outer container that lacks
+    /// CAP_SYS_RESOURCE cannot hand it on, and asking capset for it fails).</summary>
+    public static List<string> Available()
+    {
+        var bounding = ReadStatusMask("CapBnd:") ?? ulong.MaxValue;
+        return Names.Take(LastCap + 1).Where((_, i) => (bounding & (1UL << i)) != 0).ToList();
+    }
+
+    private static ulong? ReadStatusMask(string field)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/self/status"))
+                if (line.StartsWith(field, StringComparison.Ordinal))
+                    return Convert.ToUInt64(line[field.Length..].Trim(), 16);
+        }
+        catch (IOException) { }
+        return null;
+    }
+
     public static int Number(string name)
     {
         var i = Array.IndexOf(Names, name.ToUpperInvariant());

@@ -81,7 +81,7 @@ public static class BuildCommand
                 {
                     if (f == "-") return Failed(cli, "invalid argument: can't use stdin for both build context and dockerfile");
                     // stdin is a Dockerfile (an empty context) or a context tar, told apart by content as docker does
-                    source = ContextSource.FromStdin(Console.OpenStandardInput(), out var stdinText);
+                    source = ContextSource.FromStdin(Quai.Cli.Output.StdStreams.OpenIn(), out var stdinText);
                     if (stdinText is not null) { text = stdinText; dockerfileName = "Dockerfile"; inContext = null; }
                     else
                     {
@@ -97,7 +97,7 @@ public static class BuildCommand
                     source = ContextSource.Directory(ctx);
                     var dir = source.Dir;
                     var df = f is { Length: > 0 } ? (f == "-" ? null : Path.GetFullPath(f)) : Path.Combine(dir, "Dockerfile");
-                    text = df is null ? Console.In.ReadToEnd() : File.Exists(df) ? File.ReadAllText(df)
+                    text = df is null ? Quai.Cli.Output.StdStreams.In.ReadToEnd() : File.Exists(df) ? File.ReadAllText(df)
                         : throw new BuildException($"failed to read dockerfile: open {df}: no such file or directory");
                     dockerfileName = df is null ? "Dockerfile" : Path.GetFileName(df);
                     inContext = df is not null && df.StartsWith(dir + "/", StringComparison.Ordinal) ? df[(dir.Length + 1)..] : null;
@@ -162,7 +162,7 @@ public static class BuildCommand
         int width = 80, height = 24;
         if (terminal)
         {
-            try { width = Console.WindowWidth; height = Console.WindowHeight; }
+            try { if (Quai.Interop.RawTerminal.Size(2) is { } size) { width = size.Cols; height = size.Rows; } }
             catch (IOException) { }
             catch (InvalidOperationException) { }
             if (width <= 0 && int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out var cols)) width = cols;
@@ -185,7 +185,7 @@ public static class BuildCommand
                 reporter.Status(step, $"writing image {id} done");
                 foreach (var t in tags) reporter.Status(step, $"naming to {Quai.Oci.Image.Reference.ParseNormalized(t)} done");
             }
-            result.Write(engine, id, tags, Console.OpenStandardOutput, reporter, step);
+            result.Write(engine, id, tags, Quai.Cli.Output.StdStreams.OpenOut, reporter, step);
             reporter.Done(step);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or Quai.Images.ImageNotFoundException
@@ -227,7 +227,7 @@ public static class BuildCommand
             if (!p.GetValue(force))
             {
                 cli.Out.Write($"WARNING! This will remove all {(p.GetValue(all) ? "" : "dangling ")}build cache.\nAre you sure you want to continue? [y/N] ");
-                if (Console.In.ReadLine()?.Trim().ToLowerInvariant() is not ("y" or "yes")) return 0;
+                if (Quai.Cli.Output.StdStreams.In.ReadLine()?.Trim().ToLowerInvariant() is not ("y" or "yes")) return 0;
             }
             var (deleted, reclaimed) = StepCache.For(store.Root).Prune(store, new CachePruneOptions(until, keep));
             if (deleted.Count > 0)

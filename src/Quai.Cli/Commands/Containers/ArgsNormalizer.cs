@@ -25,9 +25,11 @@ public static class ArgsNormalizer
             if (GlobalValueFlags.Contains(args[i])) i++;
             i++;
         }
-        if (i < args.Length && args[i] == "container") i++;
-        if (i >= args.Length || !Verbs.Contains(args[i])) return args;
+        if (i < args.Length && args[i] is "container" or "image" or "volume" or "network" or "system") i++;
+        if (i >= args.Length) return args;
+        if (!Verbs.Contains(args[i])) return JoinNegativeValues(args, i + 1, args.Length);
         i++;
+        args = [.. args];
         for (; i < args.Length; i++)
         {
             var a = args[i];
@@ -37,12 +39,12 @@ public static class ArgsNormalizer
                 if (a.Contains('=')) continue;
                 if (a.StartsWith("--", StringComparison.Ordinal))
                 {
-                    if (!BoolFlags.Contains(a)) i++;
+                    if (!BoolFlags.Contains(a) && !JoinNegative(ref args, i)) i++;
                     continue;
                 }
                 // short flags, possibly bundled (-it, -dit, -e=…): the last letter decides
                 var last = "-" + a[^1];
-                if (a.Length == 2 ? !BoolFlags.Contains(a) : !BoolFlags.Contains(last)) { if (a.Length == 2) i++; }
+                if (a.Length == 2 ? !BoolFlags.Contains(a) : !BoolFlags.Contains(last)) { if (a.Length == 2 && !JoinNegative(ref args, i)) i++; }
                 continue;
             }
             // the image (run/create) or the container (exec): the rest is the command
@@ -52,4 +54,27 @@ public static class ArgsNormalizer
         }
         return args;
     }
+
+    /// <summary>A negative number as a flag's value (`--memory-swap -1`, `--oom-score-adj -500`, `logs --tail -1`)
+    /// would be read as an unknown flag "-1": Docker's pflag takes it as the value, so it is joined to its flag.</summary>
+    private static string[] JoinNegativeValues(string[] args, int from, int to)
+    {
+        args = [.. args];
+        for (var i = from; i < args.Length; i++)
+        {
+            if (args[i] == "--") break;
+            if (args[i].Length > 1 && args[i][0] == '-' && !args[i].Contains('=') && !IsNegativeNumber(args[i])) JoinNegative(ref args, i);
+        }
+        return args;
+    }
+
+    private static bool JoinNegative(ref string[] args, int i)
+    {
+        if (i + 1 >= args.Length || !IsNegativeNumber(args[i + 1])) return false;
+        args = [.. args[..i], args[i] + "=" + args[i + 1], .. args[(i + 2)..]];
+        return true;
+    }
+
+    private static bool IsNegativeNumber(string s) =>
+        s.Length > 1 && s[0] == '-' && char.IsAsciiDigit(s[1]) && s.Skip(1).All(c => char.IsAsciiDigit(c) || c == '.');
 }

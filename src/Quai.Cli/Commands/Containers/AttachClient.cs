@@ -33,6 +33,17 @@ public static unsafe partial class AttachClient
                     ctx.Cancel = true;
                     try { engine.Runtime.Kill(id, sig, false); } catch (Exception) { }
                 }));
+        if (tty)
+        {
+            // the container's terminal follows ours: now (attach to a running container) and on every SIGWINCH
+            void FollowSize()
+            {
+                if ((RawTerminal.Size(1) ?? RawTerminal.Size(0)) is { } size)
+                    try { engine.Resize(id, size.Rows, size.Cols); } catch (Exception) { }
+            }
+            signals.Add(PosixSignalRegistration.Create(PosixSignal.SIGWINCH, ctx => { ctx.Cancel = true; FollowSize(); }));
+            FollowSize();
+        }
         try
         {
             if (stdin)
@@ -63,8 +74,8 @@ public static unsafe partial class AttachClient
                     try { s.Shutdown(SocketShutdown.Send); } catch (Exception) { }
                 }) { IsBackground = true, Name = "stdin" }.Start();
             }
-            using var stdout = o.Stdout ? Console.OpenStandardOutput() : System.IO.Stream.Null;
-            using var stderr = o.Stderr ? Console.OpenStandardError() : System.IO.Stream.Null;
+            using var stdout = o.Stdout ? Quai.Cli.Output.StdStreams.OpenOut() : System.IO.Stream.Null;
+            using var stderr = o.Stderr ? Quai.Cli.Output.StdStreams.OpenErr() : System.IO.Stream.Null;
             var code = AttachProtocol.Pump(s, stdout, stderr);
             if (detached) return 0;
             return code ?? engine.Wait(id);

@@ -47,7 +47,7 @@ public static class EngineCli
     public static int Fail(CliContext cli, Exception e) => e switch
     {
         Output.TemplateOutputException t => Plain(cli, t.Message, t.ExitCode),
-        NotFoundException or ConflictException => Daemon(cli, e.Message, 1),
+        NotFoundException or ConflictException or InvalidParameterException => Daemon(cli, e.Message, 1),
         ImageNotFoundException => Daemon(cli, e.Message, 1),
         EngineUsageException or UsageException or FormatException => cli.Fail(e.Message, CliContext.ExitUsage),
         ContainerStartException s => Daemon(cli, s.Message, s.ExitCode),
@@ -55,7 +55,7 @@ public static class EngineCli
         _ => Daemon(cli, e.Message, 125),
     };
 
-    private static int Plain(CliContext cli, string message, int code)
+    public static int Plain(CliContext cli, string message, int code)
     {
         cli.Err.WriteLine(message);
         return code;
@@ -69,7 +69,8 @@ public static class EngineCli
 
     /// <summary>Runs <paramref name="each"/> for every argument like Docker's multi-target verbs
     /// (stop, rm, kill…): errors are printed per target, the exit code is 1 if any failed.</summary>
-    public static int ForEach(CliContext cli, ParseResult p, IEnumerable<string> targets, Action<ContainerEngine, string> each)
+    public static int ForEach(CliContext cli, ParseResult p, IEnumerable<string> targets, Action<ContainerEngine, string> each,
+                              Func<Exception, bool>? tolerated = null)
     {
         return Run(cli, p, engine =>
         {
@@ -80,6 +81,10 @@ public static class EngineCli
                 {
                     each(engine, t);
                     cli.Out.WriteLine(t);
+                }
+                catch (Exception e) when (tolerated?.Invoke(e) == true)
+                {
+                    Fail(cli, e); // reported on stderr, not echoed, exit status unchanged (docker rm -f nosuch)
                 }
                 catch (Exception e)
                 {

@@ -38,6 +38,8 @@ public static class ExecCommand
                 User = p.GetValue(user), Privileged = p.GetValue(privileged),
             };
             var foreground = !p.GetValue(detach);
+            if (foreground && request.Tty && p.GetValue(interactive) && !RawTerminal.IsTerminal(0))
+                return EngineCli.Plain(cli, "the input device is not a TTY", 1);
             using var relay = request.Tty && foreground ? TerminalRelay.Create() : null;
             if (foreground) Libc.Prctl(36 /* PR_SET_CHILD_SUBREAPER */, 1, 0, 0, 0);
             int pid;

@@ -43,13 +43,13 @@ public static class FileCommands
         var copy = new ContainerCopy(engine);
         if (sc is not null && dp == "-")
         {
-            using var stdout = Console.OpenStandardOutput();
+            using var stdout = Quai.Cli.Output.StdStreams.OpenOut();
             copy.CopyOutArchive(c, sp, stdout, o);
         }
         else if (sc is not null) copy.CopyOut(c, sp, dp, o);
         else if (sp == "-")
         {
-            using var stdin = Console.OpenStandardInput();
+            using var stdin = Quai.Cli.Output.StdStreams.OpenIn();
             copy.CopyInArchive(c, stdin, dp, o);
         }
         else copy.CopyIn(c, sp, dp, o);
@@ -78,7 +78,7 @@ public static class FileCommands
             var c = engine.Inspect(p.GetValue(target)!);
             if (p.GetValue(output) is null && !Console.IsOutputRedirected)
                 throw new EngineUsageException("cowardly refusing to save to a terminal. Use the -o flag or redirect");
-            using var stream = p.GetValue(output) is { } o ? File.Create(o) : Console.OpenStandardOutput();
+            using var stream = p.GetValue(output) is { } o ? File.Create(o) : Quai.Cli.Output.StdStreams.OpenOut();
             new ContainerCopy(engine).Export(c, stream);
             return 0;
         }));

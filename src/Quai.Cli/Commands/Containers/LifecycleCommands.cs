@@ -71,11 +71,8 @@ public static class LifecycleCommands
         var volumes = new Option<bool>("--volumes", "-v") { Description = "Remove anonymous volumes associated with the container" };
         var targets = Targets();
         var cmd = new Command(name, "Remove one or more containers") { force, volumes, targets };
-        cmd.SetAction(p => EngineCli.ForEach(cli, p, p.GetValue(targets)!, (engine, n) =>
-        {
-            try { engine.Remove(n, p.GetValue(force), p.GetValue(volumes)); }
-            catch (NotFoundException) when (p.GetValue(force)) { }
-        }));
+        cmd.SetAction(p => EngineCli.ForEach(cli, p, p.GetValue(targets)!, (engine, n) => engine.Remove(n, p.GetValue(force), p.GetValue(volumes)),
+            tolerated: e => e is NotFoundException && p.GetValue(force)));
         return cmd;
     }
 
@@ -146,7 +143,7 @@ public static class LifecycleCommands
             if (!p.GetValue(force))
             {
                 cli.Out.Write("WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ");
-                var answer = Console.In.ReadLine();
+                var answer = Quai.Cli.Output.StdStreams.In.ReadLine();
                 if (answer is null || !answer.Trim().StartsWith('y')) return 0;
             }
             var removed = engine.Prune();

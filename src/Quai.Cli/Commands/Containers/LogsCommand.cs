@@ -24,6 +24,7 @@ public static class LogsCommand
         cmd.SetAction(p => EngineCli.Run(cli, p, engine =>
         {
             var c = engine.Inspect(p.GetValue(target)!);
+            if (c.HostConfig.LogConfig.Type == "none") throw new InvalidParameterException("configured logging driver does not support reading");
             var now = DateTime.UtcNow;
             DateTime? from = p.GetValue(since) is { } s ? Units.ParseTimestamp(s, now) : null;
             DateTime? to = p.GetValue(until) is { } u ? Units.ParseTimestamp(u, now) : null;
@@ -31,8 +32,8 @@ public static class LogsCommand
             int tailN = -1;
             if (tailText != "all" && (!int.TryParse(tailText, out tailN))) tailN = -1;
             var ts = p.GetValue(timestamps);
-            using var stdout = new BufferedStream(Console.OpenStandardOutput(), 1 << 16); // flushed after each read: one write per batch, not per line
-            using var stderr = new BufferedStream(Console.OpenStandardError(), 1 << 16);
+            using var stdout = new BufferedStream(Quai.Cli.Output.StdStreams.OpenOut(), 1 << 16); // flushed after each read: one write per batch, not per line
+            using var stderr = new BufferedStream(Quai.Cli.Output.StdStreams.OpenErr(), 1 << 16);
             void Emit(LogEntry e)
             {
                 var time = Times.Parse(e.Time);

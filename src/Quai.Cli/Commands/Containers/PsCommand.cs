@@ -35,7 +35,9 @@ public static partial class PsCommand
                 if (eq <= 0) throw new UsageException($"bad format of filter (expected name=value)");
                 var key = f[..eq].ToLowerInvariant();
                 if (key is not ("status" or "name" or "id" or "label" or "exited" or "ancestor" or "health" or "volume"))
-                    throw new UsageException($"invalid filter '{key}'");
+                    throw new InvalidParameterException($"invalid filter '{key}'");
+                if (key == "status" && f[(eq + 1)..] is not ("created" or "restarting" or "running" or "removing" or "paused" or "exited" or "dead"))
+                    throw new InvalidParameterException($"invalid filter '{f}'");
                 return (Key: key, Value: f[(eq + 1)..]);
             }).ToList();
             if (filters.Any(f => f.Key is "status" or "exited")) showAll = true;

@@ -16,11 +16,15 @@ public static class RunCommand
         var attach = new Option<string[]>("--attach", "-a") { Description = "Attach to STDIN, STDOUT or STDERR", AllowMultipleArgumentsPerToken = false };
         var detachKeys = new Option<string?>("--detach-keys") { Description = "Override the key sequence for detaching a container" };
         var pull = new Option<string?>("--pull") { Description = "Pull image before running (\"always\", \"missing\", \"never\")" };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "Suppress the pull output" };
+        var cidfile = new Option<string?>("--cidfile") { Description = "Write the container ID to the file" };
         var image = new Argument<string>("IMAGE");
         var command = new Argument<string[]>("COMMAND") { Arity = ArgumentArity.ZeroOrMore };
         var cmd = new Command(run ? "run" : "create", run ? "Create and run a new container from an image" : "Create a new container");
         flags.AddTo(cmd);
         cmd.Add(pull);
+        cmd.Add(quiet);
+        cmd.Add(cidfile);
         if (run) { cmd.Add(detach); cmd.Add(sigProxy); cmd.Add(attach); cmd.Add(detachKeys); }
         cmd.Add(image);
         cmd.Add(command);
@@ -34,6 +38,10 @@ public static class RunCommand
             {
                 policy = Registry.RunPull.Validate(p.GetValue(pull));
                 o = flags.Read(p, p.GetValue(image)!, p.GetValue(command) ?? [], isDetach);
+                if (run && !isDetach && o.Interactive && o.Tty && !Quai.Interop.RawTerminal.IsTerminal(0))
+                    return EngineCli.Plain(cli, "the input device is not a TTY", 1);
+                if (o.Tty && (Quai.Interop.RawTerminal.Size(1) ?? Quai.Interop.RawTerminal.Size(0)) is { } size)
+                    o.HostConfig.ConsoleSize = [size.Rows, size.Cols];
                 if (run && !isDetach)
                 {
                     var streams = p.GetValue(attach) is { Length: > 0 } a ? AttachOptions.ParseStreams(a) : (o.Interactive, true, true);
@@ -44,17 +52,20 @@ public static class RunCommand
                     throw new EngineUsageException("Conflicting options: -a and -d");
             }
             catch (Exception e) { return EngineCli.Fail(cli, e); }
+            var q = p.GetValue(quiet);
+            using var cid = p.GetValue(cidfile) is { } cidPath ? CidFile.Claim(cidPath) : null;
+            if (cid is { Error: { } cidError }) return EngineCli.Fail(cli, new EngineUsageException(cidError));
             return EngineCli.Run(cli, p, engine =>
             {
                 Container c;
-                if (policy == "always" && Registry.RunPull.Pull(cli, engine.Images, o.Image, o.Platform) is { } failed)
+                if (policy == "always" && Registry.RunPull.Pull(cli, engine.Images, o.Image, o.Platform, q) is { } failed)
                     return EngineCli.Daemon(cli, failed, 125);
                 try { c = engine.Create(o); }
                 catch (ImageNotFoundException) when (policy != "always")
                 {
                     if (policy == "never") return EngineCli.Daemon(cli, $"No such image: {ImageStore.DisplayName(o.Image)}", 125);
-                    cli.Err.WriteLine($"Unable to find image '{ImageStore.DisplayName(o.Image)}' locally");
-                    if (Registry.RunPull.Pull(cli, engine.Images, o.Image, o.Platform) is { } error) return EngineCli.Daemon(cli, error, 125);
+                    if (!q) cli.Err.WriteLine($"Unable to find image '{ImageStore.DisplayName(o.Image)}' locally");
+                    if (Registry.RunPull.Pull(cli, engine.Images, o.Image, o.Platform, q) is { } error) return EngineCli.Daemon(cli, error, 125);
                     try { c = engine.Create(o); }
                     catch (Exception e) when (e is ConflictException or NotFoundException or ImageNotFoundException) { return EngineCli.Daemon(cli, e.Message, 125); }
                 }
@@ -64,6 +75,7 @@ public static class RunCommand
                     return EngineCli.Daemon(cli, e.Message, 125);
                 }
                 Quai.Engine.Monitor.ContainerMonitor.Mark("created", "cli");
+                cid?.Write(c.Id);
                 if (!run) { cli.Out.WriteLine(c.Id); return 0; }
                 if (isDetach)
                 {

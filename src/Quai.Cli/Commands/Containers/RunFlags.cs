@@ -58,6 +58,23 @@ public sealed class RunFlags
     public Option<string?> LogDriver { get; } = new("--log-driver") { Description = "Logging driver for the container (json-file)" };
     public Option<string[]> LogOpt { get; } = Many("--log-opt", "Log driver options (max-size, max-file)");
     public Option<string?> ShmSize { get; } = new("--shm-size") { Description = "Size of /dev/shm" };
+    public Option<string[]> GroupAdd { get; } = Many("--group-add", "Add additional groups to join");
+    public Option<string[]> LabelFile { get; } = Many("--label-file", "Read in a line delimited file of labels");
+    public Option<string?> Pid { get; } = new("--pid") { Description = "PID namespace to use" };
+    public Option<string?> Ipc { get; } = new("--ipc") { Description = "IPC mode to use" };
+    public Option<string?> Uts { get; } = new("--uts") { Description = "UTS namespace to use" };
+    public Option<string?> Userns { get; } = new("--userns") { Description = "User namespace to use" };
+    public Option<string?> Cgroupns { get; } = new("--cgroupns") { Description = "Cgroup namespace to use (host|private)" };
+    public Option<bool> OomKillDisable { get; } = new("--oom-kill-disable") { Description = "Disable OOM Killer" };
+    public Option<string?> MemoryReservation { get; } = new("--memory-reservation") { Description = "Memory soft limit" };
+    public Option<long?> CpuPeriod { get; } = new("--cpu-period") { Description = "Limit CPU CFS (Completely Fair Scheduler) period" };
+    public Option<long?> CpuQuota { get; } = new("--cpu-quota") { Description = "Limit CPU CFS (Completely Fair Scheduler) quota" };
+    public Option<ushort?> BlkioWeight { get; } = new("--blkio-weight") { Description = "Block IO (relative weight), between 10 and 1000, or 0 to disable (default 0)" };
+    public Option<string[]> DeviceReadBps { get; } = Many("--device-read-bps", "Limit read rate (bytes per second) from a device");
+    public Option<string[]> DeviceWriteBps { get; } = Many("--device-write-bps", "Limit write rate (bytes per second) to a device");
+    public Option<string[]> DeviceReadIops { get; } = Many("--device-read-iops", "Limit read rate (IO per second) from a device");
+    public Option<string[]> DeviceWriteIops { get; } = Many("--device-write-iops", "Limit write rate (IO per second) to a device");
+    public Option<string?> Gpus { get; } = new("--gpus") { Description = "GPU devices to add to the container ('all' to pass all GPUs)" };
 
     public void AddTo(Command cmd)
     {
@@ -67,8 +84,45 @@ public sealed class RunFlags
                      PidsLimit, CapAdd, CapDrop, Privileged, ReadOnly, Tmpfs, SecurityOpt, Ulimit, Sysctl, Device, OomScoreAdj, Network,
                      Volume, Mount, Label, HealthCmd, HealthInterval, HealthTimeout, HealthStartPeriod, HealthRetries, NoHealthcheck,
                      StopSignal, StopTimeout, LogDriver, LogOpt, ShmSize, CpusetCpus, CpusetMems, Init, Platform, VolumesFrom,
+                     GroupAdd, LabelFile, Pid, Ipc, Uts, Userns, Cgroupns, OomKillDisable, MemoryReservation, CpuPeriod, CpuQuota,
+                     BlkioWeight, DeviceReadBps, DeviceWriteBps, DeviceReadIops, DeviceWriteIops, Gpus,
                  })
             cmd.Add(o);
+    }
+
+    /// <summary>--label-file: one label per line, blank lines and # comments skipped (Docker's opts.ReadKVStrings).</summary>
+    private static IEnumerable<string> LabelFileLines(string path)
+    {
+        string[] lines;
+        try { lines = File.ReadAllLines(path); }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        { throw new EngineUsageException($"open {path}: no such file or directory"); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new EngineUsageException($"open {path}: {e.Message}"); }
+        return lines.Select(l => l.Trim()).Where(l => l.Length > 0 && l[0] != '#').ToList();
+    }
+
+    /// <summary>--device-read-bps /dev/sda:1mb, --device-read-iops /dev/sda:1000.</summary>
+    private static List<ThrottleSpec>? Throttles(string[]? values, string flag, bool bytes)
+    {
+        if (values is not { Length: > 0 }) return null;
+        var list = new List<ThrottleSpec>();
+        foreach (var v in values)
+        {
+            var colon = v.LastIndexOf(':');
+            if (colon <= 0 || !v.StartsWith("/dev/", StringComparison.Ordinal))
+                throw new EngineUsageException($"invalid argument \"{v}\" for \"{flag}\" flag: bad format: {v}");
+            var rateText = v[(colon + 1)..];
+            ulong rate;
+            if (bytes)
+            {
+                try { rate = (ulong)Units.RamInBytes(rateText); }
+                catch (EngineUsageException) { throw new EngineUsageException($"invalid argument \"{v}\" for \"{flag}\" flag: invalid rate for device: {v}. The correct format is <device-path>:<number>[<unit>]. Number must be a positive integer. Unit is optional and can be kb, mb, or gb"); }
+            }
+            else if (!ulong.TryParse(rateText, out rate))
+                throw new EngineUsageException($"invalid argument \"{v}\" for \"{flag}\" flag: invalid rate for device: {v}. The correct format is <device-path>:<number>. Number must be a positive integer");
+            list.Add(new ThrottleSpec { Path = v[..colon], Rate = rate });
+        }
+        return list;
     }
 
     private static long Nanos(string? s) => s is null ? 0 : Units.ParseDuration(s).Ticks * 100;
@@ -134,19 +188,55 @@ public sealed class RunFlags
             if (parts.Length > 1 && !parts[^1].StartsWith('/')) dm.CgroupPermissions = parts[^1];
             (hc.Devices ??= []).Add(dm);
         }
-        if (p.GetValue(LogDriver) is { } ld && ld != "json-file") throw new EngineUsageException($"logging driver \"{ld}\" is not supported (json-file only)");
+        var driver = p.GetValue(LogDriver) ?? "json-file";
+        if (driver is not ("json-file" or "local" or "none"))
+            throw new EngineUsageException($"failed to create task for container: logger: no log driver named '{driver}' is registered (quai has json-file, local and none)");
+        hc.LogConfig.Type = driver;
         foreach (var lo in p.GetValue(LogOpt) ?? [])
         {
             var eq = lo.IndexOf('=');
             if (eq <= 0) throw new EngineUsageException($"invalid argument \"{lo}\" for \"--log-opt\" flag: invalid key value pair format: {lo}");
             var key = lo[..eq];
+            if (driver == "none") throw new EngineUsageException($"unknown log opt '{key}' for none log driver");
+            if (driver == "local" && key is not ("max-size" or "max-file" or "compress")) throw new EngineUsageException($"unknown log opt '{key}' for local log driver");
             if (key is not ("max-size" or "max-file" or "compress" or "labels" or "env" or "tag"))
                 throw new EngineUsageException($"unknown log opt '{key}' for json-file log driver");
             if (key == "max-size") Units.RamInBytes(lo[(eq + 1)..]);
             if (key == "max-file" && (!int.TryParse(lo[(eq + 1)..], out var mf) || mf < 1)) throw new EngineUsageException("max-file cannot be less than 1");
             hc.LogConfig.Config[key] = lo[(eq + 1)..];
         }
+        if (driver == "local")
+        {
+            hc.LogConfig.Config.TryAdd("max-size", "20m");
+            hc.LogConfig.Config.TryAdd("max-file", "5");
+        }
         if (p.GetValue(ShmSize) is { } shm) hc.ShmSize = Units.RamInBytes(shm);
+        if (p.GetValue(Gpus) is { } gpus)
+            throw new EngineUsageException($"could not select device driver \"\" with capabilities: [[gpu]] (--gpus {gpus}: quai has no GPU support)");
+        hc.GroupAdd = List(p.GetValue(GroupAdd));
+        hc.PidMode = p.GetValue(Pid) ?? "";
+        hc.IpcMode = p.GetValue(Ipc) ?? "";
+        hc.UtsMode = p.GetValue(Uts) ?? "";
+        hc.UsernsMode = p.GetValue(Userns) ?? "";
+        hc.CgroupnsMode = p.GetValue(Cgroupns) ?? "";
+        if (p.GetValue(OomKillDisable)) hc.OomKillDisable = true;
+        if (p.GetValue(MemoryReservation) is { } mr)
+        {
+            try { hc.MemoryReservation = Units.RamInBytes(mr); }
+            catch (EngineUsageException e) { throw new EngineUsageException($"invalid argument \"{mr}\" for \"--memory-reservation\" flag: {e.Message}"); }
+        }
+        hc.CpuPeriod = p.GetValue(CpuPeriod) ?? 0;
+        hc.CpuQuota = p.GetValue(CpuQuota) ?? 0;
+        hc.BlkioWeight = p.GetValue(BlkioWeight) ?? 0;
+        if (hc.BlkioWeight is >= 10 and <= 1000 && !SpecBuilder.BlkioWeightSupported())
+        {
+            Console.Error.WriteLine("WARNING: Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.");
+            hc.BlkioWeight = 0;
+        }
+        hc.BlkioDeviceReadBps = Throttles(p.GetValue(DeviceReadBps), "--device-read-bps", bytes: true);
+        hc.BlkioDeviceWriteBps = Throttles(p.GetValue(DeviceWriteBps), "--device-write-bps", bytes: true);
+        hc.BlkioDeviceReadIops = Throttles(p.GetValue(DeviceReadIops), "--device-read-iops", bytes: false);
+        hc.BlkioDeviceWriteIops = Throttles(p.GetValue(DeviceWriteIops), "--device-write-iops", bytes: false);
 
         var o = new RunOptions
         {
@@ -157,7 +247,7 @@ public sealed class RunFlags
             StopSignal = p.GetValue(StopSignal), StopTimeout = p.GetValue(StopTimeout), NoHealthcheck = p.GetValue(NoHealthcheck),
             HostConfig = hc,
         };
-        foreach (var l in p.GetValue(Label) ?? [])
+        foreach (var l in (p.GetValue(LabelFile) ?? []).SelectMany(LabelFileLines).Concat(p.GetValue(Label) ?? []))
         {
             var eq = l.IndexOf('=');
             o.Labels[eq < 0 ? l : l[..eq]] = eq < 0 ? "" : l[(eq + 1)..];

@@ -30,7 +30,7 @@ public static class ImportCommand
             Quai.Images.Metadata.ImageRecord rec;
             if (src == "-")
             {
-                using var stdin = Console.OpenStandardInput();
+                using var stdin = Quai.Cli.Output.StdStreams.OpenIn();
                 rec = store.Import(stdin, options);
             }
             else

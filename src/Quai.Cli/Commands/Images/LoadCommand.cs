@@ -26,7 +26,7 @@ public static class LoadCommand
             }
             else
             {
-                using var stdin = Console.OpenStandardInput();
+                using var stdin = Quai.Cli.Output.StdStreams.OpenIn();
                 loaded = store.Load(stdin, plat);
             }
             if (!p.GetValue(quiet))

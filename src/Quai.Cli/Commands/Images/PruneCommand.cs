@@ -20,7 +20,7 @@ public static class PruneCommand
                 cli.Out.Write(a
                     ? "WARNING! This will remove all images without at least one container associated to them.\nAre you sure you want to continue? [y/N] "
                     : "WARNING! This will remove all dangling images.\nAre you sure you want to continue? [y/N] ");
-                var answer = Console.In.ReadLine()?.Trim().ToLowerInvariant();
+                var answer = Quai.Cli.Output.StdStreams.In.ReadLine()?.Trim().ToLowerInvariant();
                 if (answer is not ("y" or "yes")) return 0;
             }
             var filters = ImageFilter.Parse(p.GetValue(filter) ?? [], store);

@@ -37,7 +37,7 @@ public static class SaveCommand
             }
             else
             {
-                using var stdout = Console.OpenStandardOutput();
+                using var stdout = Quai.Cli.Output.StdStreams.OpenOut();
                 store.Save(p.GetValue(images)!, stdout, fmt);
             }
             return 0;

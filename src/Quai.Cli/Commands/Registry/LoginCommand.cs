@@ -24,7 +24,7 @@ public static class LoginCommand
             if (p.GetValue(stdin))
             {
                 if (string.IsNullOrEmpty(username)) throw new UsageException("Must provide --username with --password-stdin");
-                secret = Console.In.ReadToEnd().TrimEnd('\n', '\r');
+                secret = Quai.Cli.Output.StdStreams.In.ReadToEnd().TrimEnd('\n', '\r');
             }
             else if (secret is not null)
                 cli.Err.WriteLine("WARNING! Using --password via the CLI is insecure. Use --password-stdin.");
@@ -55,7 +55,7 @@ public static class LoginCommand
                 {
                     cli.Out.Write("Username: ");
                     cli.Out.Flush();
-                    username = Console.In.ReadLine()?.Trim();
+                    username = Quai.Cli.Output.StdStreams.In.ReadLine()?.Trim();
                     if (string.IsNullOrEmpty(username)) throw new UsageException("Username is required");
                 }
                 cli.Out.Write("Password: ");

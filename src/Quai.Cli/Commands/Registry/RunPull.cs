@@ -20,14 +20,14 @@ public static class RunPull
     }
 
     /// <summary>Pulls <paramref name="image"/>; returns null on success, else the message to fail with.</summary>
-    public static string? Pull(CliContext cli, ImageStore store, string image, string? platform)
+    public static string? Pull(CliContext cli, ImageStore store, string image, string? platform, bool quiet = false)
     {
         try
         {
             var reference = Reference.Parse(image);
             using var client = RegistryAccess.Client(cli);
             var options = new PullOptions { Platform = platform is { Length: > 0 } s ? Platform.Parse(s) : null };
-            RegistryAccess.Wait(new Puller(store, client, ProgressRenderer.ForConsole(cli.Err, stderr: true)).PullAsync(reference, options));
+            RegistryAccess.Wait(new Puller(store, client, ProgressRenderer.ForConsole(quiet ? TextWriter.Null : cli.Err, stderr: !quiet)).PullAsync(reference, options));
             return null;
         }
         catch (Exception e) when (e is RegistryException or FormatException or InvalidDataException or IOException or HttpRequestException or TaskCanceledException)

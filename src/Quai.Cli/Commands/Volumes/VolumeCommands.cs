@@ -94,7 +94,7 @@ public static class VolumeCommands
             if (!p.GetValue(pruneForce))
             {
                 cli.Out.Write("WARNING! This will remove anonymous local volumes not used by at least one container.\nAre you sure you want to continue? [y/N] ");
-                if (Console.In.ReadLine() is not { } a || !a.Trim().StartsWith('y')) return 0;
+                if (Quai.Cli.Output.StdStreams.In.ReadLine() is not { } a || !a.Trim().StartsWith('y')) return 0;
             }
             var used = engine.Store.All().SelectMany(c => c.Mounts).Where(m => m.Name is not null).Select(m => m.Name!).ToHashSet();
             var removed = new List<string>();
