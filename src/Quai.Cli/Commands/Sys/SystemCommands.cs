@@ -53,6 +53,9 @@ public static class SystemCommands
             return 0;
         }));
         system.Add(df);
+        system.Add(InfoCommand.Create(cli));
         cli.Add(system);
+        cli.Add(InfoCommand.Create(cli));
+        cli.Add(VersionCommand.Create(cli));
     }
 }
