@@ -13,7 +13,7 @@ _ = Quai.Interop.Native.Version();
 if (ContainerCommands.RunHidden(args) is { } monitorExit) return monitorExit;
 
 // Docker's `docker --version` / `-v`: one line, before the parser (System.CommandLine's own prints the bare version).
-if (args is ["--version" or "-v"]) { Console.Out.WriteLine(BuildInfo.VersionLine); return 0; }
+if (BuildInfo.AsksVersion(args)) { Console.Out.WriteLine(BuildInfo.VersionLine); return 0; }
 
 // One line per command group; container commands will add theirs here (Commands/Containers/).
 var cli = new CliContext(new RootCommand("quai: a daemonless container engine"));

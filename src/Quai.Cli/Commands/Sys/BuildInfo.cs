@@ -45,6 +45,19 @@ public static class BuildInfo
         }
     }
 
+    /// <summary>True for <c>quai [--root DIR] [--storage-driver D] --version|-v</c> (global options may come first).</summary>
+    public static bool AsksVersion(string[] args)
+    {
+        var rest = new List<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] is "--root" or "--storage-driver") { i++; continue; }
+            if (args[i].StartsWith("--root=", StringComparison.Ordinal) || args[i].StartsWith("--storage-driver=", StringComparison.Ordinal)) continue;
+            rest.Add(args[i]);
+        }
+        return rest is ["--version" or "-v"];
+    }
+
     /// <summary><c>quai --version</c>: Docker's <c>Docker version 28.0.1, build 068a01e</c>.</summary>
     public static string VersionLine => $"Quai version {Version}, build {GitCommit}";
 }
