@@ -22,8 +22,8 @@ public sealed class EventsTests(QuaiHost q) : IClassFixture<QuaiHost>
             Assert.True(QuaiHost.Eventually(() => q.Inspect(name, "{{.State.Status}}") == "exited", TimeSpan.FromSeconds(10)));
             q.Ok("rename", name, renamed);
             q.Ok("rm", renamed);
-            var actions = Past("--filter", "container=" + id, "--format", "{{.Type}} {{.Action}} {{index .Actor.Attributes \"exitCode\"}}");
-            Assert.Equal(["container create ", "container start ", "container die 3", "container start ", "container die 3", "container rename ", "container destroy "], actions);
+            var actions = Past("--filter", "container=" + id, "--format", "{{.Type}} {{.Action}}={{index .Actor.Attributes \"exitCode\"}}");
+            Assert.Equal(["container create=", "container start=", "container die=3", "container start=", "container die=3", "container rename=", "container destroy="], actions);
             // the JSON line has dockerd's shape
             var json = Past("--filter", "container=" + id, "--filter", "event=die", "--format", "json")[0];
             using var doc = JsonDocument.Parse(json);
