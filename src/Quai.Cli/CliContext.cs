@@ -55,6 +55,7 @@ public sealed class CliContext
 
     public int Invoke(string[] args)
     {
+        if (UnsupportedCommands.Check(Root, args, Err) is { } unsupported) return unsupported;
         var result = Root.Parse(args);
         var errors = result.Errors.Select(e => e.Message).ToList();
         // An unknown "--flag" would otherwise be taken as a positional argument (Docker: "unknown flag").

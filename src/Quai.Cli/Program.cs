@@ -15,6 +15,9 @@ if (ContainerCommands.RunHidden(args) is { } monitorExit) return monitorExit;
 // Before anything writes: plain streams on fds 1 and 2, not .NET's terminal-initialising console streams.
 Quai.Cli.Output.StdStreams.Install();
 
+// Docker's `docker --version` / `-v`: one line, before the parser (System.CommandLine's own prints the bare version).
+if (BuildInfo.AsksVersion(args)) { Console.Out.WriteLine(BuildInfo.VersionLine); return 0; }
+
 // One line per command group; container commands will add theirs here (Commands/Containers/).
 var cli = new CliContext(new RootCommand("quai: a daemonless container engine"));
 ImageCommands.Register(cli);

@@ -45,6 +45,9 @@ public sealed partial class ContainerEngine
             var all = SpecBuilder.Capabilities(new HostConfig { Privileged = true });
             proc.Capabilities = new Oci.Runtime.Capabilities { Bounding = [.. all], Effective = [.. all], Permitted = [.. all] };
         }
+        var cmdline = string.Join(' ', request.Args);
+        EmitContainer(c, "exec_create: " + cmdline, ("execID", request.Id));
+        EmitContainer(c, "exec_start: " + cmdline, ("execID", request.Id));
         try
         {
             return Runtime.Exec(c.Id, new ContainerRuntime.ExecOptions { Process = proc, ConsoleSocketFd = consoleSocketFd, Stdio = stdio });

@@ -146,14 +146,17 @@ public sealed partial class ContainerEngine
         if (c.State.Status == "restarting") { WaitStopped(id, TimeSpan.FromSeconds(5)); return; }
         try
         {
+            EmitContainer(c, "kill", ("signal", ((int)sig).ToString(System.Globalization.CultureInfo.InvariantCulture)));
             Runtime.Kill(id, sig, false);
             if (c.State.Status == "paused") Runtime.Resume(id);
         }
         catch (RuntimeException) { }
-        if (timeout < 0) { WaitStopped(id, Timeout.InfiniteTimeSpan); return; }
-        if (WaitStopped(id, TimeSpan.FromSeconds(timeout))) return;
+        if (timeout < 0) { WaitStopped(id, Timeout.InfiniteTimeSpan); EmitContainer(c, "stop"); return; }
+        if (WaitStopped(id, TimeSpan.FromSeconds(timeout))) { EmitContainer(c, "stop"); return; }
+        EmitContainer(c, "kill", ("signal", "9"));
         try { Runtime.Kill(id, Sig.KILL, true); } catch (RuntimeException) { }
         WaitStopped(id, TimeSpan.FromSeconds(30));
+        EmitContainer(c, "stop");
     }
 
     private bool WaitStopped(string id, TimeSpan timeout)
@@ -179,6 +182,7 @@ public sealed partial class ContainerEngine
         if (c.State.Status is not ("running" or "paused"))
             throw new ConflictException($"cannot kill container: {idOrName}: container {id} is not running");
         if (sig == Sig.KILL) Store.Update(id, x => x.Quai.StopRequested = true);
+        EmitContainer(c, "kill", ("signal", ((int)sig).ToString(System.Globalization.CultureInfo.InvariantCulture)));
         try { Runtime.Kill(id, sig, sig == Sig.KILL); }
         catch (RuntimeException e) { throw new ConflictException($"cannot kill container: {idOrName}: {e.Message}"); }
         if (sig == Sig.KILL) WaitStopped(id, TimeSpan.FromSeconds(10));
@@ -191,6 +195,7 @@ public sealed partial class ContainerEngine
         if (c.State.Status != "running") throw new ConflictException(c.State.Status == "paused" ? $"container {id} is already paused" : $"container {id} is not running");
         Runtime.Pause(id);
         Store.Update(id, x => { x.State.Status = "paused"; x.State.Paused = true; });
+        EmitContainer(c, "pause");
     }
 
     public void Unpause(string idOrName)
@@ -200,6 +205,7 @@ public sealed partial class ContainerEngine
         if (c.State.Status != "paused") throw new ConflictException($"container {id} is not paused");
         Runtime.Resume(id);
         Store.Update(id, x => { if (x.State.Status == "paused") x.State.Status = "running"; x.State.Paused = false; });
+        EmitContainer(c, "unpause");
     }
 
     public void Rename(string idOrName, string newName)
@@ -212,6 +218,7 @@ public sealed partial class ContainerEngine
         var old = c.Name;
         Store.Update(id, x => x.Name = "/" + newName);
         Store.ReleaseName(old, id);
+        EmitContainer(id, "rename", ("oldName", old));
     }
 
     /// <summary>`rm`: refuses a running container unless forced (then kills it first); unmounts and
@@ -270,6 +277,7 @@ public sealed partial class ContainerEngine
                 }
             });
         }
+        EmitContainer(c, "destroy");
         SweepTrash();
         if (volumes)
             foreach (var m in c.Mounts.Where(m => m.Anonymous && m.Name is not null))
@@ -290,13 +298,20 @@ public sealed partial class ContainerEngine
         Store.All().Where(c => c.Mounts.Any(m => m.Type == "volume" && m.Name == name)).Select(c => c.Id).ToList();
 
     /// <summary>`container prune`: removes every stopped container; returns their ids.</summary>
-    public List<string> Prune()
+    public List<string> Prune() => Prune(_ => true, out _);
+
+    /// <summary>`container prune --filter`: removes the stopped containers <paramref name="match"/> selects; returns
+    /// their ids and the bytes their writable layers held.</summary>
+    public List<string> Prune(Func<Container, bool> match, out long reclaimed)
     {
         var removed = new List<string>();
+        reclaimed = 0;
         foreach (var c in List())
         {
-            if (IsActive(c.State) || MonitorAlive(c)) continue;
-            try { RemoveStopped(c, false); removed.Add(c.Id); } catch (Exception) { }
+            if (IsActive(c.State) || MonitorAlive(c) || !match(c)) continue;
+            long size = 0;
+            try { size = Files.ContainerChanges.WritableSize(c); } catch (Exception) { }
+            try { RemoveStopped(c, false); removed.Add(c.Id); reclaimed += size; } catch (Exception) { }
         }
         return removed;
     }

@@ -27,7 +27,7 @@ public sealed partial class ContainerEngine : IDisposable
         _imageOptions = options;
         Root = Quai.Fs.PrivateStore.EnsureDir(Path.GetFullPath(options.Root));
         Store = new ContainerStore(Root);
-        Volumes = new VolumeStore(Root);
+        Volumes = new VolumeStore(Root) { Events = new global::Quai.Engine.Events.EventJournal(Root) };
         Runtime = new ContainerRuntime(Path.Combine(Root, "runtime"));
         // what killed creates and removals left: finished here, by whichever command comes next
         try { if (Store.TrashAbandoned() | Store.Trash().Any()) SweepTrash(); }
@@ -153,6 +153,7 @@ public sealed partial class ContainerEngine : IDisposable
             Directory.CreateDirectory(RootfsDir(id));
             c.Driver = Images.Snapshotter is Quai.Images.Snapshots.OverlaySnapshotter ? "overlay2" : "vfs";
             Store.Create(c);
+            EmitContainer(c, "create");
             return c;
         }
         catch

@@ -11,4 +11,6 @@ public sealed class ExecRequest
     /// <summary><c>name|uid[:group|gid]</c>, resolved in the container's own /etc/passwd and /etc/group.</summary>
     public string? User { get; init; }
     public bool Privileged { get; init; }
+    /// <summary>The exec's ID (dockerd's execID in exec_create/exec_start/exec_die events).</summary>
+    public string Id { get; } = Quai.Engine.Containers.ContainerStore.NewId();
 }

@@ -115,6 +115,7 @@ public sealed unsafe class ContainerMonitor
             if (first) { _starter.Say($"started {initPid}"); _starter.Close(); }
             first = false;
             var startedAt = DateTime.UtcNow;
+            EmitStart(c);
             using var healthStop = new CancellationTokenSource();
             Thread? health = null;
             if (c.Config.Healthcheck is { Test: { Count: > 0 } t } hcfg && t[0] != "NONE")
@@ -153,6 +154,8 @@ public sealed unsafe class ContainerMonitor
                 if (x.State.Health is { } h && delay is null) h.Status = "unhealthy";
                 if (delay is null) x.Quai.MonitorPid = 0;
             });
+            if (oom > 0) _engine.EmitContainer(c, "oom");
+            _engine.EmitContainer(c, "die", ("exitCode", code.ToString(System.Globalization.CultureInfo.InvariantCulture)));
             if (delay is null) break;
             var until = Environment.TickCount64 + (long)delay.Value.TotalMilliseconds;
             var stopped = false;
@@ -181,6 +184,14 @@ public sealed unsafe class ContainerMonitor
         else File.Delete(Path.Combine(_dir, "attach.sock"));
         _engine.Dispose();
         return 0;
+    }
+
+    /// <summary>The start event, after each volume's mount event (dockerd's order).</summary>
+    private void EmitStart(Container c)
+    {
+        foreach (var v in c.Mounts.Where(v => v.Type == "volume" && v.Name is not null))
+            _engine.EmitVolume(v.Name!, "mount", ("container", c.Id), ("destination", v.Destination), ("propagation", ""), ("read/write", v.RW ? "true" : "false"));
+        _engine.EmitContainer(c, "start");
     }
 
     /// <summary>The record names the monitor that `start` spawned, written under the lock before the

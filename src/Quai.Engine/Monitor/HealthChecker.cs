@@ -41,9 +41,11 @@ public sealed unsafe class HealthChecker(ContainerEngine engine, string id, Acti
             if (ct.IsCancellationRequested) return;
             var inStart = DateTime.UtcNow - started < startPeriod;
             var entry = new HealthLogEntry { Start = Times.Format(start), End = Times.Now(), ExitCode = exit, Output = output };
+            string? before = null, after = null;
             update("health status", x =>
             {
                 var h = x.State.Health ??= new HealthState();
+                before = h.Status;
                 h.Log.Add(entry);
                 while (h.Log.Count > 5) h.Log.RemoveAt(0);
                 if (exit == 0) { h.Status = "healthy"; h.FailingStreak = 0; }
@@ -52,7 +54,9 @@ public sealed unsafe class HealthChecker(ContainerEngine engine, string id, Acti
                     h.FailingStreak++;
                     if (h.FailingStreak >= retries) h.Status = "unhealthy";
                 }
+                after = h.Status;
             });
+            if (after is not null && after != before) engine.EmitContainer(id, "health_status: " + after);
         }
     }
 

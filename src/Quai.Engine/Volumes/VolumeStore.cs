@@ -49,6 +49,7 @@ public sealed partial class VolumeStore
         Directory.CreateDirectory(Path.Combine(dir, "_data"));
         var v = new Volume { Name = name, CreatedAt = DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'"), Mountpoint = Path.Combine(dir, "_data"), Labels = labels ?? [] };
         AtomicFile.Write(MetaPath(name), JsonSerializer.SerializeToUtf8Bytes(v, EngineJsonContext.Default.Volume));
+        Events?.Append(global::Quai.Engine.Events.EngineEvent.Now("volume", "create", name, new Dictionary<string, string> { ["driver"] = "local" }));
         return v;
     }
 
@@ -81,5 +82,9 @@ public sealed partial class VolumeStore
         if (users.Count > 0)
             throw new ConflictException($"remove {name}: volume is in use - [{string.Join(", ", users)}]");
         Directory.Delete(Path.Combine(Root, name), true);
+        Events?.Append(global::Quai.Engine.Events.EngineEvent.Now("volume", "destroy", name, new Dictionary<string, string> { ["driver"] = "local" }));
     }
+
+    /// <summary>Where volume create/destroy events go (the engine's journal).</summary>
+    public global::Quai.Engine.Events.EventJournal? Events { get; set; }
 }

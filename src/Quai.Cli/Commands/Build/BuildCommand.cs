@@ -118,6 +118,7 @@ public static class BuildCommand
                     Platforms = platforms,
                 };
                 var id = new Builder(engine).Build(request);
+                if (result.KeepsImage) Quai.Engine.Events.ImageEvents.Emit(engine.Images.Root, "build", id, request.Tags.FirstOrDefault());
                 Export(engine, result, id, request.Tags, reporter);
                 reporter.Dispose();
                 if (result.KeepsImage && p.GetValue(iidfile) is { Length: > 0 } iid) File.WriteAllText(iid, id);

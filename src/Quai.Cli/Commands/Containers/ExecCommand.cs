@@ -52,7 +52,10 @@ public static class ExecCommand
                 pid = engine.Exec(p.GetValue(target)!, request, stdio, relay?.RuntimeEnd ?? -1);
             }
             finally { if (devnull >= 0) Libc.Close(devnull); }
-            return foreground ? ForegroundProcess.Wait(pid, relay) : 0;
+            if (!foreground) return 0;
+            var rc = ForegroundProcess.Wait(pid, relay);
+            engine.EmitContainer(engine.Store.Resolve(p.GetValue(target)!), "exec_die", ("execID", request.Id), ("exitCode", rc.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            return rc;
         }));
         return cmd;
     }

@@ -129,6 +129,7 @@ public static class LifecycleCommands
             var stdin = c.Config.OpenStdin && !p.GetValue(noStdin);
             var keys = p.GetValue(detachKeys) is { } dk ? AttachOptions.ParseDetachKeys(dk) : AttachOptions.DefaultDetachKeys;
             var s = AttachClient.Connect(engine, c.Id, stdin);
+            engine.EmitContainer(c, "attach");
             return AttachClient.Stream(engine, c.Id, s, new AttachOptions(stdin, c.Config.Tty, SigProxy: p.GetValue(sigProxy), DetachKeys: keys));
         }));
         return cmd;
@@ -137,23 +138,20 @@ public static class LifecycleCommands
     public static Command Prune(CliContext cli)
     {
         var force = new Option<bool>("--force", "-f") { Description = "Do not prompt for confirmation" };
-        var cmd = new Command("prune", "Remove all stopped containers") { force };
+        var filter = new Option<string[]>("--filter") { Description = "Provide filter values (e.g. \"until=<timestamp>\")", AllowMultipleArgumentsPerToken = false };
+        var cmd = new Command("prune", "Remove all stopped containers") { force, filter };
         cmd.SetAction(p => EngineCli.Run(cli, p, engine =>
         {
             if (!p.GetValue(force))
             {
+                _ = Sys.PruneFilter.Parse(p.GetValue(filter) ?? []); // a bad filter is refused before the question
                 cli.Out.Write("WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ");
                 var answer = Quai.Cli.Output.StdStreams.In.ReadLine();
                 if (answer is null || !answer.Trim().StartsWith('y')) return 0;
             }
-            var removed = engine.Prune();
-            if (removed.Count > 0)
-            {
-                cli.Out.WriteLine("Deleted Containers:");
-                foreach (var id in removed) cli.Out.WriteLine(id);
-                cli.Out.WriteLine();
-            }
-            cli.Out.WriteLine("Total reclaimed space: 0B");
+            var filters = Sys.PruneFilter.Parse(p.GetValue(filter) ?? []);
+            var reclaimed = Sys.SystemPrune.Containers(cli, engine, filters);
+            cli.Out.WriteLine($"Total reclaimed space: {Output.Units.HumanSize(reclaimed)}");
             return 0;
         }));
         return cmd;

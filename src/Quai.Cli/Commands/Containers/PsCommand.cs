@@ -34,11 +34,14 @@ public static partial class PsCommand
                 var eq = f.IndexOf('=');
                 if (eq <= 0) throw new UsageException($"bad format of filter (expected name=value)");
                 var key = f[..eq].ToLowerInvariant();
-                if (key is not ("status" or "name" or "id" or "label" or "exited" or "ancestor" or "health" or "volume"))
+                if (key is not ("status" or "name" or "id" or "label" or "exited" or "ancestor" or "health" or "volume" or "before" or "since"))
                     throw new InvalidParameterException($"invalid filter '{key}'");
-                if (key == "status" && f[(eq + 1)..] is not ("created" or "restarting" or "running" or "removing" or "paused" or "exited" or "dead"))
+                var value = f[(eq + 1)..];
+                if (key == "status" && value is not ("created" or "restarting" or "running" or "removing" or "paused" or "exited" or "dead"))
                     throw new InvalidParameterException($"invalid filter '{f}'");
-                return (Key: key, Value: f[(eq + 1)..]);
+                // before=/since= name a container: compared by creation time (its record's Created)
+                if (key is "before" or "since") value = engine.Inspect(value).Created;
+                return (Key: key, Value: value);
             }).ToList();
             if (filters.Any(f => f.Key is "status" or "exited")) showAll = true;
             IEnumerable<Container> rows = list;
@@ -77,6 +80,8 @@ public static partial class PsCommand
                 "ancestor" => c.Config.Image == f.Value || c.Image == f.Value || c.Image.StartsWith("sha256:" + f.Value, StringComparison.Ordinal),
                 "health" => (c.State.Health?.Status ?? "none") == f.Value,
                 "volume" => c.Mounts.Any(m => m.Name == f.Value || m.Destination == f.Value),
+                "before" => string.CompareOrdinal(c.Created, f.Value) < 0,
+                "since" => string.CompareOrdinal(c.Created, f.Value) > 0,
                 _ => false,
             });
             if (!ok) return false;

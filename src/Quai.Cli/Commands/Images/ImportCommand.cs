@@ -18,7 +18,8 @@ public static class ImportCommand
         cmd.SetAction(p => cli.Run(p, store =>
         {
             var src = p.GetValue(source)!;
-            if (src.Contains("://", StringComparison.Ordinal)) throw new UsageException($"importing from a URL is not supported: {src}");
+            var isUrl = src.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || src.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
+            if (!isUrl && src.Contains("://", StringComparison.Ordinal)) throw new UsageException($"import {src}: unsupported URL scheme (http and https are)");
             var options = new ImportOptions
             {
                 Changes = p.GetValue(change) ?? [],
@@ -28,7 +29,8 @@ public static class ImportCommand
                 Source = src,
             };
             Quai.Images.Metadata.ImageRecord rec;
-            if (src == "-")
+            if (isUrl) rec = FromUrl(store, src, options);
+            else if (src == "-")
             {
                 using var stdin = Quai.Cli.Output.StdStreams.OpenIn();
                 rec = store.Import(stdin, options);
@@ -39,9 +41,31 @@ public static class ImportCommand
                 using var f = File.OpenRead(src);
                 rec = store.Import(f, options);
             }
+            Quai.Engine.Events.ImageEvents.Emit(store.Root, "import", rec.Id, src);
             cli.Out.WriteLine(rec.Id);
             return 0;
         }));
         return cmd;
+    }
+
+    /// <summary>dockerd's import from a URL: a GET streamed into the importer (never held in memory); a failed
+    /// request or a non-2xx answer names the URL ("failed to GET URL with status 404 Not Found").</summary>
+    private static Quai.Images.Metadata.ImageRecord FromUrl(ImageStore store, string url, ImportOptions options)
+    {
+        using var http = new HttpClient(new SocketsHttpHandler { AutomaticDecompression = System.Net.DecompressionMethods.None }) { Timeout = Timeout.InfiniteTimeSpan };
+        HttpResponseMessage response;
+        try { response = http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead).GetAwaiter().GetResult(); }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or UriFormatException or InvalidOperationException)
+        {
+            throw new InvalidDataException($"Get \"{url}\": {e.InnerException?.Message ?? e.Message}"); // a daemon error for docker: exit 1
+        }
+        using (response)
+        {
+            if (!response.IsSuccessStatusCode)
+                throw new InvalidDataException($"failed to GET {url} with status {(int)response.StatusCode} {response.ReasonPhrase}");
+            using var body = response.Content.ReadAsStream();
+            try { return store.Import(body, options); }
+            catch (HttpRequestException e) { throw new IOException($"read {url}: {e.Message}"); }
+        }
     }
 }

@@ -95,6 +95,13 @@ internal static class ImageFilter
                     var before = store.Find(value);
                     result.Add((row, _) => row.Image.Created < before.Created);
                     break;
+                case "until":
+                    var until = Quai.Engine.Events.DockerTime.Parse(value, DateTimeOffset.Now);
+                    result.Add((row, _) => row.Image.Created is { } c && c < until);
+                    break;
+                case "label!":
+                    result.Add((row, _) => !LabelMatch(store, row, value));
+                    break;
                 case "since":
                     var since = store.Find(value);
                     result.Add((row, _) => row.Image.Created > since.Created);

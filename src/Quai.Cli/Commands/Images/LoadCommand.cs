@@ -33,6 +33,7 @@ public static class LoadCommand
             {
                 foreach (var img in loaded)
                 {
+                    Quai.Engine.Events.ImageEvents.Emit(store.Root, "load", img.Id, img.Tags.Count > 0 ? img.Tags[0].ToString() : null);
                     if (img.Tags.Count == 0) cli.Out.WriteLine($"Loaded image ID: {img.Id}");
                     foreach (var t in img.Tags) cli.Out.WriteLine($"Loaded image: {t.ToFamiliarString()}");
                 }

@@ -20,7 +20,10 @@ public static class RemoveCommand
             {
                 try
                 {
+                    var id = store.TryFind(n)?.Id ?? n;
                     var result = store.Remove(n, p.GetValue(force), !p.GetValue(noPrune));
+                    foreach (var u in result.Untagged) Quai.Engine.Events.ImageEvents.Emit(store.Root, "untag", id, u);
+                    foreach (var d in result.Deleted) Quai.Engine.Events.ImageEvents.Emit(store.Root, "delete", d, n);
                     foreach (var u in result.Untagged) cli.Out.WriteLine($"Untagged: {u}");
                     foreach (var d in result.Deleted) cli.Out.WriteLine($"Deleted: {d}");
                 }

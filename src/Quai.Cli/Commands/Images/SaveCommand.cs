@@ -40,6 +40,7 @@ public static class SaveCommand
                 using var stdout = Quai.Cli.Output.StdStreams.OpenOut();
                 store.Save(p.GetValue(images)!, stdout, fmt);
             }
+            foreach (var i in p.GetValue(images)!) if (store.TryFind(i) is { } saved) Quai.Engine.Events.ImageEvents.Emit(store.Root, "save", saved.Id, i);
             return 0;
         }));
         return cmd;

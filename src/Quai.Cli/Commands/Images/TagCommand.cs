@@ -12,7 +12,8 @@ public static class TagCommand
         var cmd = new Command(name, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE") { source, target };
         cmd.SetAction(p => cli.Run(p, store =>
         {
-            store.Tag(p.GetValue(source)!, p.GetValue(target)!);
+            var tagged = store.Tag(p.GetValue(source)!, p.GetValue(target)!);
+            Quai.Engine.Events.ImageEvents.Emit(store.Root, "tag", store.Find(p.GetValue(source)!).Id, tagged.ToString());
             return 0;
         }));
         return cmd;

@@ -40,6 +40,7 @@ public static class PullCommand
             else
             {
                 RegistryAccess.Wait(puller.PullAsync(reference, options));
+                Quai.Engine.Events.ImageEvents.Emit(store.Root, "pull", reference.ToString(), reference.ToString());
                 cli.Out.WriteLine(reference.ToString());
             }
             return 0;

@@ -32,7 +32,11 @@ public static class PushCommand
             IProgressSink sink = quietMode ? NullProgress.Instance : ProgressRenderer.ForConsole(cli.Out);
             using var client = RegistryAccess.Client(cli);
             var pusher = new Pusher(store, client, sink, cli.Err);
-            foreach (var t in tags) RegistryAccess.Wait(pusher.PushAsync(Reference.Parse(t)));
+            foreach (var t in tags)
+            {
+                RegistryAccess.Wait(pusher.PushAsync(Reference.Parse(t)));
+                Quai.Engine.Events.ImageEvents.Emit(store.Root, "push", t, t);
+            }
             if (quietMode) cli.Out.WriteLine(all ? reference.NameOnly().ToString() : tags[0]);
             return 0;
         }));

@@ -36,11 +36,11 @@ public static class SystemCommands
             Row("Containers", u.Containers);
             Row("Local Volumes", u.Volumes);
             Row("Build Cache", u.BuildCache, percent: false);
-            TemplateOutput.WriteList(cli.Out, p.GetValue(format), "table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}", rows,
+            if (p.GetValue(verbose) && p.GetValue(format) is null) DiskUsageVerbose.Write(cli.Out, engine);
+            else TemplateOutput.WriteList(cli.Out, p.GetValue(format), "table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}", rows,
                 new Dictionary<string, string> { ["Type"] = "TYPE", ["TotalCount"] = "TOTAL", ["Active"] = "ACTIVE", ["Size"] = "SIZE", ["Reclaimable"] = "RECLAIMABLE" });
-            if (p.GetValue(verbose))
+            if (p.GetValue(verbose) && p.GetValue(format) is null)
             {
-                cli.Out.WriteLine();
                 cli.Out.WriteLine($"Build cache usage: {Units.HumanSize(u.BuildCache.Size)}");
                 cli.Out.WriteLine();
                 var t = new TableWriter();
@@ -53,6 +53,12 @@ public static class SystemCommands
             return 0;
         }));
         system.Add(df);
+        system.Add(InfoCommand.Create(cli));
+        system.Add(SystemPrune.Create(cli));
         cli.Add(system);
+        cli.Add(InfoCommand.Create(cli));
+        cli.Add(VersionCommand.Create(cli));
+        system.Add(EventsCommand.Create(cli));
+        cli.Add(EventsCommand.Create(cli));
     }
 }
