@@ -37,7 +37,7 @@ public static class SystemPrune
                 }
                 text.Append("\nAre you sure you want to continue? [y/N] ");
                 cli.Out.Write(text.ToString());
-                if (Console.In.ReadLine()?.Trim().ToLowerInvariant() is not ("y" or "yes")) return 0;
+                if (Quai.Cli.Output.StdStreams.In.ReadLine()?.Trim().ToLowerInvariant() is not ("y" or "yes")) return 0;
             }
             long total = Containers(cli, engine, filters);
             if (p.GetValue(volumes)) total += Volumes(cli, engine, filters);
