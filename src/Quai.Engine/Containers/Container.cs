@@ -84,6 +84,8 @@ public sealed class RunConfig
     public Dictionary<string, string> Labels { get; set; } = [];
     public string? StopSignal { get; set; }
     public int? StopTimeout { get; set; }
+    /// <summary>The image's EXPOSE and --expose ("80/tcp"), what -P publishes.</summary>
+    public Dictionary<string, EmptyObject>? ExposedPorts { get; set; }
 }
 
 public sealed class RestartPolicy
@@ -152,6 +154,28 @@ public sealed class HostConfig
     public List<string>? VolumesFrom { get; set; }
     /// <summary>--add-host entries, "host:ip": appended to the container's /etc/hosts as "ip\thost".</summary>
     public List<string>? ExtraHosts { get; set; }
+    /// <summary>-p: "80/tcp" -> host bindings (HostPort "" picks one, "8000-8010" any of the range), Docker's shape.</summary>
+    public Dictionary<string, List<PortBinding>>? PortBindings { get; set; }
+    /// <summary>-P: every exposed port gets a host port.</summary>
+    public bool PublishAllPorts { get; set; }
+}
+
+public sealed class PortBinding
+{
+    public string HostIp { get; set; } = "";
+    public string HostPort { get; set; } = "";
+}
+
+/// <summary>A network the container joins when it starts (run --network, network connect), with what it asked of
+/// it; the live endpoint (addresses, interfaces) is in the network store while the container runs.</summary>
+public sealed class NetworkAttachment
+{
+    public string NetworkId { get; set; } = "";
+    public string Name { get; set; } = "";
+    public string? IPv4Address { get; set; }
+    public string? IPv6Address { get; set; }
+    public string? MacAddress { get; set; }
+    public List<string> Aliases { get; set; } = [];
 }
 
 /// <summary>A mount as inspect shows it (volumes, binds, tmpfs).</summary>
@@ -178,6 +202,8 @@ public sealed class EngineData
     public bool StopRequested { get; set; }
     public string ImageRef { get; set; } = "";
     public List<RootfsMount> RootfsMounts { get; set; } = [];
+    /// <summary>The networks joined at each start, the first one giving the default route and the published ports.</summary>
+    public List<NetworkAttachment> Networks { get; set; } = [];
 }
 
 public static class Times

@@ -96,6 +96,7 @@ public sealed unsafe class ContainerMonitor
                 var failCode = e is Quai.Runtime.ProcessStartException pse ? pse.ExitCode : 125;
                 Console.Error.WriteLine($"{DateTime.UtcNow:O} start failed: {e}");
                 try { _engine.Runtime.Delete(_id, force: true); } catch (Exception) { }
+                try { _engine.DetachNetworks(_id); } catch (Exception x) { Console.Error.WriteLine($"detach networks: {x.Message}"); }
                 try { _engine.UnmountRootfs(_id); } catch (Exception) { }
                 c = store.Update(_id, x =>
                 {
@@ -133,6 +134,8 @@ public sealed unsafe class ContainerMonitor
             }
             catch (Exception) { }
             try { _engine.Runtime.Delete(_id, force: true); } catch (Exception e) { Console.Error.WriteLine($"delete: {e.Message}"); }
+            try { _engine.DetachNetworks(_id); } catch (Exception e) { Console.Error.WriteLine($"detach networks: {e.Message}"); }
+            Mark("networks detached");
             _pumps.Drain(TimeSpan.FromSeconds(2));
             _attach.CloseStdin();
             _log.Flush();
@@ -214,8 +217,10 @@ public sealed unsafe class ContainerMonitor
         // under the container's lock: cp on a stopped container mounts and unmounts the same snapshot under it
         using (_engine.Store.Lock(_id)) _engine.MountRootfs(c);
         Mark("rootfs mounted");
+        var netns = _engine.AttachNetworks(c);
+        Mark("networks attached");
         var bundle = _engine.BundleDir(_id);
-        var spec = SpecBuilder.Build(c, _engine.RootfsDir(_id), _dir);
+        var spec = SpecBuilder.Build(c, _engine.RootfsDir(_id), _dir, netns);
         using (var f = new FileStream(Path.Combine(bundle, "config.json"), Quai.Fs.PrivateStore.NewFile(FileMode.Create))) // holds the env: 0600
             f.Write(JsonSerializer.SerializeToUtf8Bytes(spec, RuntimeJsonContext.Default.Spec));
         Mark("bundle written");

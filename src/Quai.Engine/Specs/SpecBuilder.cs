@@ -43,7 +43,8 @@ public static class SpecBuilder
         new[] { Environment.GetEnvironmentVariable("QUAI_INIT_PATH"), "/usr/bin/tini-static", "/usr/bin/docker-init" }
             .FirstOrDefault(p => !string.IsNullOrEmpty(p) && File.Exists(p));
 
-    public static Spec Build(Container c, string rootfs, string containerDir)
+    /// <param name="netnsPath">the network namespace to join (a network's namespace file, another container's); null: a new one</param>
+    public static Spec Build(Container c, string rootfs, string containerDir, string? netnsPath = null)
     {
         var hc = c.HostConfig;
         var cfg = c.Config;
@@ -81,7 +82,7 @@ public static class SpecBuilder
             Linux = new Linux
             {
                 CgroupsPath = "/quai/" + c.Id,
-                Namespaces = Namespaces(hc),
+                Namespaces = Namespaces(hc, netnsPath),
                 Resources = Resources(hc),
                 MaskedPaths = hc.Privileged ? null : [.. MaskedPaths],
                 ReadonlyPaths = hc.Privileged ? null : [.. ReadonlyPaths],
@@ -111,10 +112,10 @@ public static class SpecBuilder
         return set;
     }
 
-    private static List<LinuxNamespace> Namespaces(HostConfig hc)
+    private static List<LinuxNamespace> Namespaces(HostConfig hc, string? netnsPath)
     {
         var list = new List<LinuxNamespace> { new() { Type = "mount" }, new() { Type = "uts" }, new() { Type = "pid" }, new() { Type = "ipc" } };
-        if (hc.NetworkMode != "host") list.Add(new() { Type = "network" });
+        if (hc.NetworkMode != "host") list.Add(new() { Type = "network", Path = netnsPath });
         return list;
     }
 
