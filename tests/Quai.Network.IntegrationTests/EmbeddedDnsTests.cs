@@ -38,16 +38,20 @@ public sealed class EmbeddedDnsTests : IDisposable
         return [.. q];
     }
 
-    /// <summary>Sends a query over UDP from a socket created inside the namespace.</summary>
+    /// <summary>Sends a query over UDP from a socket created inside the namespace, resending it each second
+    /// as resolvers do (a burst can overflow the server's receive queue: the kernel drops, UDP is lossy).</summary>
     private byte[] AskUdp(byte[] query)
     {
         using var s = _ns.In(() => new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp));
-        s.ReceiveTimeout = 8000;
+        s.ReceiveTimeout = 1000;
         s.Connect(new IPEndPoint(EmbeddedDns.Address, 53));
-        s.Send(query);
         var buf = new byte[4096];
-        var n = s.Receive(buf);
-        return buf[..n];
+        for (var attempt = 1; ; attempt++)
+        {
+            s.Send(query);
+            try { return buf[..s.Receive(buf)]; }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut && attempt < 8) { }
+        }
     }
 
     private byte[] AskTcp(byte[] query)
@@ -114,7 +118,7 @@ public sealed class EmbeddedDnsTests : IDisposable
         Assert.Equal(0x0707, BinaryPrimitives.ReadUInt16BigEndian(r));
         Assert.Equal(0, Rcode(r));
         Assert.Equal(UpstreamStub.Answer.GetAddressBytes(), r[^4..]);
-        Assert.Equal(1, _upstream.Queries);
+        Assert.True(_upstream.Queries >= 1);
         // the namespace itself cannot reach the stub: the relay ran on the host side
         Assert.NotEqual(0, TestNetns.InNs(_ns.Path, "busybox", "nslookup", "-port=" + _upstream.Endpoint.Port, "example.org", "127.0.0.1").Code);
     }
@@ -156,7 +160,7 @@ public sealed class EmbeddedDnsTests : IDisposable
         {
             s.Connect(new IPEndPoint(EmbeddedDns.Address, 53));
             var rng = new Random(7);
-            for (var i = 0; i < 200; i++)
+            for (var i = 0; i < 300; i++)
             {
                 var p = new byte[rng.Next(0, 64)];
                 rng.NextBytes(p);
