@@ -155,6 +155,7 @@ public sealed partial class ContainerEngine
         Networks.Disconnect(c.Id); // what an earlier run of a killed monitor left
         var first = true;
         var addresses = new List<string>();
+        string? gateway = null;
         try
         {
             foreach (var a in c.Quai.Networks)
@@ -166,6 +167,7 @@ public sealed partial class ContainerEngine
                     Aliases = a.Aliases, Ports = first && n.Driver == "bridge" ? WantedPorts(c) : [],
                 });
                 if (e.IPv4.Length > 0) addresses.Add(e.IPv4);
+                gateway ??= n.IPAM.Config.FirstOrDefault(x => !x.Subnet.Contains(':'))?.Gateway;
                 if (e.IPv6.Length > 0) addresses.Add(e.IPv6);
                 first = false;
             }
@@ -180,7 +182,7 @@ public sealed partial class ContainerEngine
             try { Networks.Disconnect(c.Id); } catch (Exception) { }
             throw;
         }
-        WriteOwnHosts(c, addresses);
+        WriteOwnHosts(c, addresses, gateway);
         return Networks.NetnsPath(c.Id);
     }
 
@@ -210,27 +212,59 @@ public sealed partial class ContainerEngine
 
     /// <summary>A container with its own namespace cannot reach the host's loopback resolvers: those lines go
     /// (Docker's fallback 8.8.8.8/8.8.4.4 when none is left).</summary>
-    private static string ResolvConfFor(string mode, string host)
-    {
-        if (mode == "host") return host;
-        var lines = host.Split('\n').Where(l => !(l.TrimStart().StartsWith("nameserver", StringComparison.Ordinal) &&
-            l.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries) is [_, var ip, ..] && (ip.StartsWith("127.", StringComparison.Ordinal) || ip == "::1"))).ToList();
-        var text = string.Join('\n', lines);
-        if (!lines.Any(l => l.TrimStart().StartsWith("nameserver", StringComparison.Ordinal)))
-            text = text.TrimEnd('\n') + (text.Trim().Length > 0 ? "\n" : "") + "nameserver 8.8.8.8\nnameserver 8.8.4.4\n";
-        return text;
-    }
+    private static string ResolvConfFor(string mode, string host) =>
+        Specs.NetworkFiles.ResolvConf(host, [], [], [], embeddedDns: false, ownNetns: mode != "host");
 
     /// <summary>The host ports of a running container (its endpoints' records).</summary>
     public List<PortMapping> PublishedPorts(string id) => EndpointsOf(id).SelectMany(x => x.Endpoint.Ports).ToList();
 
-    private static void WriteOwnHosts(Container c, List<string> addresses)
+    private static void WriteOwnHosts(Container c, List<string> addresses, string? gateway)
     {
-        var text = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n";
-        foreach (var e in c.HostConfig.ExtraHosts ?? [])
-            if (e.IndexOf(':') is var i and > 0) text += $"{e[(i + 1)..]}\t{e[..i]}\n";
-        foreach (var a in addresses) text += $"{a}\t{c.Config.Hostname}\n";
-        File.WriteAllText(c.HostsPath, text);
+        try { File.WriteAllText(c.HostsPath, Specs.NetworkFiles.Hosts(c.Config.Hostname, addresses, c.HostConfig.ExtraHosts ?? [], gateway, null)); }
+        catch (EngineUsageException e) { throw new ContainerStartException(e.Message, 125); }
+    }
+
+    /// <summary>A container on a user-defined network (not the default bridge) gets the embedded DNS server.</summary>
+    public bool UsesEmbeddedDns(Container c) =>
+        IsAttachedMode(c.HostConfig.NetworkMode) && c.Quai.Networks.Any(a => a.Name != "bridge");
+
+    /// <summary>In the monitor, after <see cref="AttachNetworks"/>: the embedded DNS server on 127.0.0.11:53 of the
+    /// container's namespace, answering the names of the containers on its networks (looked up per query, so
+    /// answers follow containers as they come and go), relaying other names to the host's resolvers; and the
+    /// container's resolv.conf naming it. Null for containers without a user-defined network.</summary>
+    public IDisposable? StartDns(Container c)
+    {
+        if (!UsesEmbeddedDns(c)) return null;
+        var host = File.Exists(Specs.NetworkFiles.HostResolvConfPath) ? File.ReadAllText(Specs.NetworkFiles.HostResolvConfPath) : "";
+        File.WriteAllText(c.ResolvConfPath, Specs.NetworkFiles.ResolvConf(host, DnsServers(c), DnsSearch(c), DnsOptions(c), embeddedDns: true, ownNetns: true));
+        var id = c.Id;
+        return Quai.Network.Dns.EmbeddedDns.Start(Networks.NetnsPath(id), name => Resolve(id, name), Specs.NetworkFiles.Upstreams(host, DnsServers(c)));
+    }
+
+    private static IReadOnlyList<string> DnsServers(Container c) => [];
+    private static IReadOnlyList<string> DnsSearch(Container c) => [];
+    private static IReadOnlyList<string> DnsOptions(Container c) => [];
+
+    /// <summary>The addresses <paramref name="name"/> has for container <paramref name="id"/>: on each user-defined network
+    /// it is on, the containers' names, aliases and short ids, also as NAME.NETWORK.</summary>
+    public IReadOnlyList<IPAddress> Resolve(string id, string name)
+    {
+        name = name.TrimEnd('.');
+        var result = new List<IPAddress>();
+        foreach (var (n, _) in EndpointsOf(id))
+        {
+            if (n.Name == "bridge") continue;
+            var suffix = "." + n.Name;
+            var bare = name.EndsWith(suffix, StringComparison.OrdinalIgnoreCase) ? name[..^suffix.Length] : name;
+            foreach (var e in Networks.Store.Endpoints(n.Id))
+            {
+                var names = e.Aliases.Append(e.ContainerName).Append(e.ContainerId[..12]);
+                if (!names.Any(x => string.Equals(x, bare, StringComparison.OrdinalIgnoreCase) || string.Equals(x, name, StringComparison.OrdinalIgnoreCase))) continue;
+                if (e.IPv4.Length > 0) result.Add(IPAddress.Parse(e.IPv4));
+                if (e.IPv6.Length > 0) result.Add(IPAddress.Parse(e.IPv6));
+            }
+        }
+        return result.Distinct().ToList();
     }
 
     // ---------------------------------------------------------------- network connect / disconnect

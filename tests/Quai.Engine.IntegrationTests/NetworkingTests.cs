@@ -209,6 +209,39 @@ public sealed class NetworkingTests(NetnsQuai f) : IClassFixture<NetnsQuai>
     }
 
     [Fact]
+    public void Containers_find_each_other_by_name_alias_and_short_id_also_when_started_later()
+    {
+        var n = Net();
+        string a = QuaiHost.Unique("a"), b = QuaiHost.Unique("b"), late = QuaiHost.Unique("late");
+        try
+        {
+            Detached(a, "--network", n, "--network-alias", "db", "bb", "sleep", "60");
+            Detached(b, "--network", n, "bb", "sleep", "60");
+            var ipA = Ip(a, n);
+            Assert.Contains("nameserver 127.0.0.11", Q.Ok("exec", b, "cat", "/etc/resolv.conf"));
+            foreach (var name in new[] { a, "db", Q.Inspect(a, "{{.Id}}")[..12], $"{a}.{n}" })
+            {
+                var r = Q.Run("exec", b, "busybox", "nslookup", name);
+                Assert.True(r.Out.Contains(ipA), $"{name}: {r}");
+            }
+            Assert.Equal(0, Q.Run("exec", b, "busybox", "ping", "-c", "1", "-W", "2", "db").Code);
+            // a container started later is found by those already running
+            Detached(late, "--network", n, "bb", "sleep", "60");
+            Assert.Contains(Ip(late, n), Q.Run("exec", a, "busybox", "nslookup", late).Out);
+            // one that is gone is not
+            Q.Ok("rm", "-f", late);
+            Assert.DoesNotContain("Address: 1", Q.Run("exec", a, "busybox", "nslookup", late).Out.Split("Name:").Skip(1).FirstOrDefault() ?? "");
+            // the default bridge has no embedded DNS (as Docker)
+            Assert.DoesNotContain("127.0.0.11", Q.Ok("run", "--rm", "--network", "bridge", "bb", "cat", "/etc/resolv.conf"));
+        }
+        finally
+        {
+            RemoveAll(a, b, late);
+            Q.Run("network", "rm", n);
+        }
+    }
+
+    [Fact]
     public void Internal_network_has_no_way_out()
     {
         var n = Net("--internal");
