@@ -397,6 +397,30 @@ public sealed class NetworkingTests(NetnsQuai f) : IClassFixture<NetnsQuai>
         }
     }
 
+    [Fact]
+    public void Restarts_attach_again_and_a_stopped_container_holds_nothing()
+    {
+        var n = Net();
+        var c = QuaiHost.Unique("r");
+        try
+        {
+            Detached(c, "--restart", "on-failure:2", "--network", n, "bb", "sh", "-c", "busybox ip -4 addr show eth0 | busybox grep -c inet; exit 1");
+            Assert.True(QuaiHost.Eventually(() => Q.Inspect(c, "{{.State.Status}} {{.RestartCount}}") == "exited 2", TimeSpan.FromSeconds(30)), Q.Inspect(c, "{{.State.Status}} {{.RestartCount}}"));
+            Assert.Equal(["1", "1", "1"], Q.Ok("logs", c).Split('\n'));
+            Assert.Equal("", Q.Ok("network", "inspect", "-f", "{{range .Containers}}{{.Name}}{{end}}", n));
+            Assert.False(File.Exists(Path.Combine(Q.Root, "netns", Q.Inspect(c, "{{.Id}}"))));
+            // started again: attached again
+            Q.Ok("start", c);
+            Assert.True(QuaiHost.Eventually(() => Q.Inspect(c, "{{.State.Status}}") == "exited", TimeSpan.FromSeconds(30)));
+            Assert.Equal("", Q.Ok("network", "inspect", "-f", "{{range .Containers}}{{.Name}}{{end}}", n));
+        }
+        finally
+        {
+            RemoveAll(c);
+            Q.Run("network", "rm", n);
+        }
+    }
+
     // ------------------------------------------------------------------ leaks
 
     [Fact]
