@@ -152,6 +152,12 @@ public sealed class HostConfig
     public List<string>? VolumesFrom { get; set; }
     /// <summary>--add-host entries, "host:ip": appended to the container's /etc/hosts as "ip\thost".</summary>
     public List<string>? ExtraHosts { get; set; }
+    /// <summary>--dns servers: they replace the host's nameservers (see <see cref="Specs.NetworkFiles"/>).</summary>
+    public List<string>? Dns { get; set; }
+    /// <summary>--dns-search domains: they replace the host's search line.</summary>
+    public List<string>? DnsSearch { get; set; }
+    /// <summary>--dns-option options: they replace the host's options line.</summary>
+    public List<string>? DnsOptions { get; set; }
 }
 
 /// <summary>A mount as inspect shows it (volumes, binds, tmpfs).</summary>
