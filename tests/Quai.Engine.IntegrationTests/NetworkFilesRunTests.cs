@@ -14,9 +14,9 @@ public sealed class NetworkFilesRunTests(QuaiHost q) : IClassFixture<QuaiHost>
         Assert.Contains("# Overrides: [nameservers search options]", o);
         Assert.Contains("127.0.0.1\tlocalhost\n", o);
         Assert.Contains("\n10.1.2.3\tfoo\n", o);
-        Assert.Contains("\nfd00::5\tbar\n", o);
+        Assert.EndsWith("\nfd00::5\tbar", o); // after the localhost lines, in flag order
         // a resolver in the container reads them
-        var ping = q.Run("run", "--rm", "--add-host", "foo:10.1.2.3", "bb", "ping", "-c1", "-W1", "foo");
+        var ping = q.Run("run", "--rm", "--add-host", "foo:10.1.2.3", "bb", "busybox", "ping", "-c1", "-W1", "foo");
         Assert.Contains("PING foo (10.1.2.3)", ping.Out + ping.Err);
         var inspect = q.Run("create", "--dns", "9.9.9.9", "--dns-search", "a.example", "--add-host", "x:1.1.1.1", "bb", "true");
         Assert.Equal(0, inspect.Code);
@@ -44,7 +44,7 @@ public sealed class NetworkFilesRunTests(QuaiHost q) : IClassFixture<QuaiHost>
     [InlineData("--add-host", "foo", "invalid argument \"foo\" for \"--add-host\" flag: bad format for add-host: \"foo\"")]
     [InlineData("--add-host", "foo:bar", "invalid argument \"foo:bar\" for \"--add-host\" flag: invalid IP address in add-host: \"bar\"")]
     [InlineData("--dns", "1.2.3", "invalid argument \"1.2.3\" for \"--dns\" flag: IP address is not correctly formatted: 1.2.3")]
-    [InlineData("--dns-search", "-x.example", "invalid argument \"-x.example\" for \"--dns-search\" flag: -x.example is not a valid domain")]
+    [InlineData("--dns-search", "x_y.example", "invalid argument \"x_y.example\" for \"--dns-search\" flag: x_y.example is not a valid domain")]
     public void BadValues_Exit125WithDockersMessage_NothingCreated(string flag, string value, string message)
     {
         var name = QuaiHost.Unique("badnet");
