@@ -210,14 +210,6 @@ public sealed partial class ContainerEngine
         return list;
     }
 
-    /// <summary>A container with its own namespace cannot reach the host's loopback resolvers: those lines go
-    /// (Docker's fallback 8.8.8.8/8.8.4.4 when none is left).</summary>
-    private static string ResolvConfFor(string mode, string host) =>
-        Specs.NetworkFiles.ResolvConf(host, [], [], [], embeddedDns: false, ownNetns: mode != "host");
-
-    /// <summary>The host ports of a running container (its endpoints' records).</summary>
-    public List<PortMapping> PublishedPorts(string id) => EndpointsOf(id).SelectMany(x => x.Endpoint.Ports).ToList();
-
     private static void WriteOwnHosts(Container c, List<string> addresses, string? gateway)
     {
         try { File.WriteAllText(c.HostsPath, Specs.NetworkFiles.Hosts(c.Config.Hostname, addresses, c.HostConfig.ExtraHosts ?? [], gateway, null)); }
@@ -241,9 +233,9 @@ public sealed partial class ContainerEngine
         return Quai.Network.Dns.EmbeddedDns.Start(Networks.NetnsPath(id), name => Resolve(id, name), Specs.NetworkFiles.Upstreams(host, DnsServers(c)));
     }
 
-    private static IReadOnlyList<string> DnsServers(Container c) => [];
-    private static IReadOnlyList<string> DnsSearch(Container c) => [];
-    private static IReadOnlyList<string> DnsOptions(Container c) => [];
+    private static IReadOnlyList<string> DnsServers(Container c) => c.HostConfig.Dns ?? [];
+    private static IReadOnlyList<string> DnsSearch(Container c) => c.HostConfig.DnsSearch ?? [];
+    private static IReadOnlyList<string> DnsOptions(Container c) => c.HostConfig.DnsOptions ?? [];
 
     /// <summary>The addresses <paramref name="name"/> has for container <paramref name="id"/>: on each user-defined network
     /// it is on, the containers' names, aliases and short ids, also as NAME.NETWORK.</summary>

@@ -135,11 +135,12 @@ public sealed partial class ContainerEngine : IDisposable
             c.HostsPath = Path.Combine(dir, "hosts");
             c.ResolvConfPath = Path.Combine(dir, "resolv.conf");
             File.WriteAllText(c.HostnamePath, hostname + "\n");
-            File.WriteAllText(c.HostsPath, hc.NetworkMode == "host" && File.Exists("/etc/hosts") ? File.ReadAllText("/etc/hosts")
-                : $"127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n");
-            if (hc.ExtraHosts is { Count: > 0 } extra)
-                File.AppendAllText(c.HostsPath, string.Concat(extra.Select(e => e.IndexOf(':') is var i and > 0 ? $"{e[(i + 1)..]}\t{e[..i]}\n" : throw new EngineUsageException($"invalid argument \"{e}\" for \"--add-host\" flag: bad format"))));
-            File.WriteAllText(c.ResolvConfPath, File.Exists("/etc/resolv.conf") ? ResolvConfFor(hc.NetworkMode, File.ReadAllText("/etc/resolv.conf")) : "");
+            var hostMode = hc.NetworkMode == "host";
+            File.WriteAllText(c.HostsPath, NetworkFiles.Hosts(hostname, [], hc.ExtraHosts ?? [], hostGatewayIp: null,
+                hostMode ? (File.Exists("/etc/hosts") ? File.ReadAllText("/etc/hosts") : "") : null));
+            File.WriteAllText(c.ResolvConfPath, NetworkFiles.ResolvConf(
+                File.Exists(NetworkFiles.HostResolvConfPath) ? File.ReadAllText(NetworkFiles.HostResolvConfPath) : "",
+                hc.Dns ?? [], hc.DnsSearch ?? [], hc.DnsOptions ?? [], embeddedDns: false, ownNetns: !hostMode));
             c.Mounts = ResolveMounts(o, ic);
             FaultPoint.Hit("engine.create.named");
             var rootfs = Images.PrepareRootfs(id, image.Id);

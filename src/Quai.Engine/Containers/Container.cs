@@ -158,6 +158,12 @@ public sealed class HostConfig
     public Dictionary<string, List<PortBinding>>? PortBindings { get; set; }
     /// <summary>-P: every exposed port gets a host port.</summary>
     public bool PublishAllPorts { get; set; }
+    /// <summary>--dns servers: they replace the host's nameservers (see <see cref="Specs.NetworkFiles"/>).</summary>
+    public List<string>? Dns { get; set; }
+    /// <summary>--dns-search domains: they replace the host's search line.</summary>
+    public List<string>? DnsSearch { get; set; }
+    /// <summary>--dns-option options: they replace the host's options line.</summary>
+    public List<string>? DnsOptions { get; set; }
 }
 
 public sealed class PortBinding

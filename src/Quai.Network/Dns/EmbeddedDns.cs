@@ -91,11 +91,16 @@ public sealed class EmbeddedDns : IDisposable
         return (BinaryPrimitives.ReadUInt32BigEndian(a.GetAddressBytes()) & mask) == (BinaryPrimitives.ReadUInt32BigEndian(b.GetAddressBytes()) & mask);
     }
 
+    /// <summary>Runs a serving loop to its end; nothing it throws leaves the thread (that would kill the
+    /// monitor process): after a stop it is expected, before one the loop is started again.</summary>
     private void Loop(Func<Task> loop)
     {
-        try { loop().GetAwaiter().GetResult(); }
-        catch (Exception) when (_stop.IsCancellationRequested) { }
-        catch (ObjectDisposedException) { }
+        while (true)
+        {
+            try { loop().GetAwaiter().GetResult(); return; }
+            catch (Exception) when (_stop.IsCancellationRequested) { return; }
+            catch (Exception) { Thread.Sleep(100); }
+        }
     }
 
     private void Track(Func<Task> handler)
@@ -123,7 +128,7 @@ public sealed class EmbeddedDns : IDisposable
         {
             SocketReceiveFromResult r;
             try { r = await _udp.ReceiveFromAsync(buffer, SocketFlags.None, any, _stop.Token); }
-            catch (SocketException) when (!_stop.IsCancellationRequested) { continue; } // e.g. ICMP errors of earlier sends
+            catch (SocketException) when (!_stop.IsCancellationRequested) { await Task.Delay(10); continue; } // e.g. ICMP errors of earlier sends
             if (!_slots.Wait(0)) continue; // flooded: drop, the client retries
             var query = buffer.AsSpan(0, r.ReceivedBytes).ToArray();
             var client = r.RemoteEndPoint;
@@ -139,7 +144,9 @@ public sealed class EmbeddedDns : IDisposable
     {
         while (!_stop.IsCancellationRequested)
         {
-            var conn = await _tcp.AcceptAsync(_stop.Token);
+            Socket conn;
+            try { conn = await _tcp.AcceptAsync(_stop.Token); }
+            catch (SocketException) when (!_stop.IsCancellationRequested) { await Task.Delay(100); continue; } // EMFILE, a reset in the backlog
             if (!_slots.Wait(0)) { conn.Dispose(); continue; }
             Track(async () =>
             {
@@ -257,7 +264,6 @@ public sealed class EmbeddedDns : IDisposable
         Task[] pending;
         lock (_gate) pending = [.. _handlers];
         try { Task.WaitAll(pending, TimeSpan.FromSeconds(5)); } catch (AggregateException) { }
-        _stop.Dispose();
-        _slots.Dispose();
+        // _stop and _slots are left to the GC: a straggler past the wait may still touch them
     }
 }

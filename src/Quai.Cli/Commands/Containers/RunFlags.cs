@@ -65,6 +65,10 @@ public sealed class RunFlags
     public Option<string?> LogDriver { get; } = new("--log-driver") { Description = "Logging driver for the container (json-file)" };
     public Option<string[]> LogOpt { get; } = Many("--log-opt", "Log driver options (max-size, max-file)");
     public Option<string?> ShmSize { get; } = new("--shm-size") { Description = "Size of /dev/shm" };
+    public Option<string[]> AddHost { get; } = Many("--add-host", "Add a custom host-to-IP mapping (host:ip)");
+    public Option<string[]> Dns { get; } = Many("--dns", "Set custom DNS servers");
+    public Option<string[]> DnsSearch { get; } = Many("--dns-search", "Set custom DNS search domains");
+    public Option<string[]> DnsOption { get; } = Many("--dns-option", "Set DNS options", "--dns-opt");
 
     public void AddTo(Command cmd)
     {
@@ -77,6 +81,7 @@ public sealed class RunFlags
                      Publish, PublishAll, Expose, Ip, Ip6, NetworkAlias, MacAddress,
                  })
             cmd.Add(o);
+        foreach (var o in new Option[] { AddHost, Dns, DnsSearch, DnsOption }) cmd.Add(o);
     }
 
     private static long Nanos(string? s) => s is null ? 0 : Units.ParseDuration(s).Ticks * 100;
@@ -149,6 +154,11 @@ public sealed class RunFlags
             hc.LogConfig.Config[key] = lo[(eq + 1)..];
         }
         if (p.GetValue(ShmSize) is { } shm) hc.ShmSize = Units.RamInBytes(shm);
+        // name resolution: checked here, before anything is created (Docker's CLI refuses them as flag errors)
+        hc.ExtraHosts = List(p.GetValue(AddHost)?.Select(NetworkFiles.ValidateExtraHost).ToArray());
+        hc.Dns = (p.GetValue(Dns) ?? []).Select(d => { NetworkFiles.ParseDns(d); return d; }).ToList();
+        hc.DnsSearch = (p.GetValue(DnsSearch) ?? []).Select(NetworkFiles.ValidateDnsSearch).ToList();
+        hc.DnsOptions = [.. p.GetValue(DnsOption) ?? []];
 
         var o = new RunOptions
         {
