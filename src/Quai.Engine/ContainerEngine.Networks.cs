@@ -210,6 +210,9 @@ public sealed partial class ContainerEngine
         return list;
     }
 
+    /// <summary>The host ports of a running container (its endpoints' records).</summary>
+    public List<PortMapping> PublishedPorts(string id) => EndpointsOf(id).SelectMany(x => x.Endpoint.Ports).ToList();
+
     private static void WriteOwnHosts(Container c, List<string> addresses, string? gateway)
     {
         try { File.WriteAllText(c.HostsPath, Specs.NetworkFiles.Hosts(c.Config.Hostname, addresses, c.HostConfig.ExtraHosts ?? [], gateway, null)); }
