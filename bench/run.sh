@@ -13,8 +13,10 @@ export QUAI_ROOT=$WORK/root
 # layout that podman's default crun 1.8 refuses ("cgroups in hybrid mode not supported"): runc.
 PODMAN=(podman --cgroup-manager=cgroupfs --events-backend=file --runtime runc)
 PODMAN_RUN=(--rm --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
+NS=quai-bench-$$
 cleanup() {
   "$QUAI" rm -f bench-rss >/dev/null 2>&1 || true
+  ip netns del "$NS" >/dev/null 2>&1 || true
   command -v podman >/dev/null && "${PODMAN[@]}" rm -f bench-rss >/dev/null 2>&1 || true
   rm -rf "$WORK"
 }
@@ -41,6 +43,18 @@ ms() { # median of N runs of "$@" in milliseconds
 Q=$(ms "$QUAI" run --rm quai-bench true)
 echo "quai   run --rm true: median ${Q} ms (N=$N)"
 
+# The bridge case, in a network namespace of its own (its bridge, veths and nft tables go with it; the host's
+# interfaces and firewall are not touched). Against Quai's --network none in the same namespace.
+ip netns add "$NS"
+ip -n "$NS" link set lo up
+IN=(nsenter --net=/run/netns/$NS)
+"${IN[@]}" "$QUAI" run --rm --network bridge quai-bench true  # warm up: makes the bridge and the nft tables
+QN=$(ms "${IN[@]}" "$QUAI" run --rm --network none quai-bench true)
+QB=$(ms "${IN[@]}" "$QUAI" run --rm --network bridge quai-bench true)
+echo "quai   run --rm --network none true (in a netns): median ${QN} ms (N=$N)"
+echo "quai   run --rm --network bridge true (in a netns): median ${QB} ms (N=$N)"
+awk -v b="$QB" -v n="$QN" 'BEGIN {printf "bridge - none: %.1f ms\n", b-n}'
+
 rss() { awk '/^Rss:/ {r=$2} /^Pss:/ {p=$2} END {printf "%s kB (PSS %s kB)", r, p}' "/proc/$1/smaps_rollup"; }
 "$QUAI" run -d --name bench-rss quai-bench sleep 60 >/dev/null
 MON=$("$QUAI" inspect -f '{{.Quai.MonitorPid}}' bench-rss)
@@ -54,6 +68,14 @@ if command -v podman >/dev/null; then
   P=$(ms "${PODMAN[@]}" run "${PODMAN_RUN[@]}" localhost/quai-bench true)
   echo "podman run --rm --network none true: median ${P} ms (N=$N)"
   awk -v q="$Q" -v p="$P" 'BEGIN {printf "ratio podman/quai: %.1fx\n", p/q}'
+  PODMAN_BRIDGE=(--rm --network bridge --ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
+  if "${IN[@]}" "${PODMAN[@]}" run "${PODMAN_BRIDGE[@]}" localhost/quai-bench true >/dev/null 2>&1; then  # warm up
+    PB=$(ms "${IN[@]}" "${PODMAN[@]}" run "${PODMAN_BRIDGE[@]}" localhost/quai-bench true)
+    echo "podman run --rm --network bridge true (in a netns): median ${PB} ms (N=$N)"
+    awk -v q="$QB" -v p="$PB" 'BEGIN {printf "ratio podman/quai (bridge): %.1fx\n", p/q}'
+  else
+    echo "podman --network bridge failed in the bench's netns: no bridge comparison"
+  fi
   "${PODMAN[@]}" run -d --name bench-rss --network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 localhost/quai-bench sleep 60 >/dev/null
   CON=$(pgrep -f "conmon.*bench-rss" | head -1 || true)
   if [ -z "$CON" ]; then CON=$(pgrep -n conmon || true); fi

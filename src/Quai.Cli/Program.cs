@@ -26,5 +26,6 @@ Quai.Cli.Commands.Registry.ManifestCommand.Register(cli);
 Quai.Cli.Commands.Build.BuildCommand.Register(cli);
 SystemCommands.Register(cli);
 ContainerCommands.Register(cli);
+Quai.Cli.Commands.Networks.NetworkCommands.Register(cli);
 Quai.Cli.Commands.Registry.RegistryCommands.Register(cli);
 return cli.Invoke(ArgsNormalizer.Normalize(args));

@@ -261,6 +261,7 @@ public sealed partial class ContainerEngine
             c = Store.Load(c.Id);
             if (MonitorAlive(c) && !IsSelfMonitor(c)) throw new ContainerBusyException("container is running");
             try { Runtime.Delete(c.Id, force: true); } catch (Exception) { }
+            DetachNetworks(c.Id);
             UnmountRootfs(c.Id);
             if (Quai.Images.Snapshots.MountHelper.IsMountPoint(RootfsDir(c.Id)))
                 throw new IOException($"unmount {RootfsDir(c.Id)}: still mounted");

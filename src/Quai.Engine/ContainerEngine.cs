@@ -68,7 +68,7 @@ public sealed partial class ContainerEngine : IDisposable
             throw new EngineUsageException("Conflicting options: --restart and --rm");
         // The runtime refuses these too; saying so at create keeps a container that can never start from being made.
         foreach (var (key, value) in hc.Sysctls ?? [])
-            if (Quai.Runtime.Validation.SysctlPolicy.Check(key, new(PrivateIpc: true, PrivateNetwork: hc.NetworkMode != "host", PrivateUts: true)) is { } why)
+            if (Quai.Runtime.Validation.SysctlPolicy.Check(key, new(PrivateIpc: true, PrivateNetwork: (o.Network ?? hc.NetworkMode) != "host", PrivateUts: true)) is { } why)
                 throw new EngineUsageException($"invalid argument \"{key}={value}\" for \"--sysctl\" flag: {why}");
         var env = new List<string>();
         HostConfigRules.Check(hc);
@@ -129,6 +129,7 @@ public sealed partial class ContainerEngine : IDisposable
                 Quai = new EngineData { ImageRef = o.Image },
             };
             foreach (var (k, v) in o.Labels) c.Config.Labels[k] = v;
+            ConfigureNetworking(c, o, ic);
             if (c.Config.WorkingDir.Length > 0 && !c.Config.WorkingDir.StartsWith('/'))
                 throw new EngineUsageException($"the working directory '{c.Config.WorkingDir}' is invalid, it needs to be an absolute path");
             if (c.Config.StopSignal is { } ss && !Sig.TryParse(ss, out _)) throw new EngineUsageException($"Invalid signal: {ss}");
@@ -138,11 +139,12 @@ public sealed partial class ContainerEngine : IDisposable
             c.HostsPath = Path.Combine(dir, "hosts");
             c.ResolvConfPath = Path.Combine(dir, "resolv.conf");
             File.WriteAllText(c.HostnamePath, hostname + "\n");
-            File.WriteAllText(c.HostsPath, hc.NetworkMode == "host" && File.Exists("/etc/hosts") ? File.ReadAllText("/etc/hosts")
-                : $"127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n");
-            if (hc.ExtraHosts is { Count: > 0 } extra)
-                File.AppendAllText(c.HostsPath, string.Concat(extra.Select(e => e.IndexOf(':') is var i and > 0 ? $"{e[(i + 1)..]}\t{e[..i]}\n" : throw new EngineUsageException($"invalid argument \"{e}\" for \"--add-host\" flag: bad format"))));
-            File.WriteAllText(c.ResolvConfPath, File.Exists("/etc/resolv.conf") ? File.ReadAllText("/etc/resolv.conf") : "");
+            var hostMode = hc.NetworkMode == "host";
+            File.WriteAllText(c.HostsPath, NetworkFiles.Hosts(hostname, [], hc.ExtraHosts ?? [], hostGatewayIp: null,
+                hostMode ? (File.Exists("/etc/hosts") ? File.ReadAllText("/etc/hosts") : "") : null));
+            File.WriteAllText(c.ResolvConfPath, NetworkFiles.ResolvConf(
+                File.Exists(NetworkFiles.HostResolvConfPath) ? File.ReadAllText(NetworkFiles.HostResolvConfPath) : "",
+                hc.Dns ?? [], hc.DnsSearch ?? [], hc.DnsOptions ?? [], embeddedDns: false, ownNetns: !hostMode));
             c.Mounts = ResolveMounts(o, ic);
             FaultPoint.Hit("engine.create.named");
             var rootfs = Images.PrepareRootfs(id, image.Id);
@@ -377,6 +379,7 @@ public sealed partial class ContainerEngine : IDisposable
         c = Store.Load(c.Id);
         if (!IsActive(c.State) || MonitorAlive(c)) return c;
         try { Runtime.Delete(c.Id, force: true); } catch (Exception) { }
+        try { DetachNetworks(c.Id); } catch (Exception) { }
         try { UnmountRootfs(c.Id); } catch (Exception) { }
         c.State.Status = "exited";
         c.State.Running = c.State.Paused = c.State.Restarting = false;

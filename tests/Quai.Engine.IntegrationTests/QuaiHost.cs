@@ -69,6 +69,9 @@ public sealed class QuaiHost : IDisposable
     /// <summary>Environment variables every quai started by this host gets (e.g. a registry test's DOCKER_CONFIG).</summary>
     public Dictionary<string, string> Env { get; } = [];
 
+    /// <summary>A command quai is run under (e.g. nsenter --net=… for a test's own network namespace).</summary>
+    public string[] Prefix { get; set; } = [];
+
     public Result Run(params string[] args) => RunWith(null, TimeSpan.FromSeconds(60), args);
 
     public Result RunWith(string? stdin, TimeSpan timeout, params string[] args) => RunIn(null, stdin, timeout, args);
@@ -95,8 +98,10 @@ public sealed class QuaiHost : IDisposable
     /// env execs quai, so the process's pid is quai's.</summary>
     public Process Start(string[] args, bool redirectStdin = false, string? cwd = null, bool defaultSigint = false)
     {
-        var psi = new ProcessStartInfo(defaultSigint ? "env" : Bin) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = redirectStdin, UseShellExecute = false };
-        if (defaultSigint) { psi.ArgumentList.Add("--default-signal=INT"); psi.ArgumentList.Add(Bin); }
+        var psi = new ProcessStartInfo(Prefix.Length > 0 ? Prefix[0] : defaultSigint ? "env" : Bin) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = redirectStdin, UseShellExecute = false };
+        foreach (var a in Prefix.Skip(1)) psi.ArgumentList.Add(a);
+        if (defaultSigint) { if (Prefix.Length > 0) psi.ArgumentList.Add("env"); psi.ArgumentList.Add("--default-signal=INT"); psi.ArgumentList.Add(Bin); }
+        else if (Prefix.Length > 0) psi.ArgumentList.Add(Bin);
         if (cwd is not null) psi.WorkingDirectory = cwd;
         psi.ArgumentList.Add("--root");
         psi.ArgumentList.Add(Root);

@@ -23,6 +23,15 @@ public sealed class SpecBuilderTests : IDisposable
     }
 
     [Fact]
+    public void A_network_namespace_file_is_joined_by_path()
+    {
+        var spec = SpecBuilder.Build(Make(c => c.HostConfig.NetworkMode = "bridge"), Path.Combine(_dir, "rootfs"), _dir, "/var/lib/quai/netns/abc");
+        Assert.Contains(spec.Linux!.Namespaces!, n => n.Type == "network" && n.Path == "/var/lib/quai/netns/abc");
+        var none = SpecBuilder.Build(Make(), Path.Combine(_dir, "rootfs"), _dir);
+        Assert.Contains(none.Linux!.Namespaces!, n => n.Type == "network" && n.Path is null);
+    }
+
+    [Fact]
     public void Defaults_AreDockers()
     {
         var spec = SpecBuilder.Build(Make(), Path.Combine(_dir, "rootfs"), _dir);

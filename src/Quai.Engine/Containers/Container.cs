@@ -84,6 +84,8 @@ public sealed class RunConfig
     public Dictionary<string, string> Labels { get; set; } = [];
     public string? StopSignal { get; set; }
     public int? StopTimeout { get; set; }
+    /// <summary>The image's EXPOSE and --expose ("80/tcp"), what -P publishes.</summary>
+    public Dictionary<string, EmptyObject>? ExposedPorts { get; set; }
 }
 
 public sealed class RestartPolicy
@@ -174,6 +176,16 @@ public sealed class HostConfig
     public List<ThrottleSpec>? BlkioDeviceWriteBps { get; set; }
     [JsonPropertyName("BlkioDeviceReadIOps")] public List<ThrottleSpec>? BlkioDeviceReadIops { get; set; }
     [JsonPropertyName("BlkioDeviceWriteIOps")] public List<ThrottleSpec>? BlkioDeviceWriteIops { get; set; }
+    /// <summary>-p: "80/tcp" -> host bindings (HostPort "" picks one, "8000-8010" any of the range), Docker's shape.</summary>
+    public Dictionary<string, List<PortBinding>>? PortBindings { get; set; }
+    /// <summary>-P: every exposed port gets a host port.</summary>
+    public bool PublishAllPorts { get; set; }
+    /// <summary>--dns servers: they replace the host's nameservers (see <see cref="Specs.NetworkFiles"/>).</summary>
+    public List<string>? Dns { get; set; }
+    /// <summary>--dns-search domains: they replace the host's search line.</summary>
+    public List<string>? DnsSearch { get; set; }
+    /// <summary>--dns-option options: they replace the host's options line.</summary>
+    public List<string>? DnsOptions { get; set; }
 }
 
 /// <summary>--device-read-bps and friends: a block device and its rate (bytes or operations per second).</summary>
@@ -181,6 +193,24 @@ public sealed class ThrottleSpec
 {
     public string Path { get; set; } = "";
     public ulong Rate { get; set; }
+}
+
+public sealed class PortBinding
+{
+    public string HostIp { get; set; } = "";
+    public string HostPort { get; set; } = "";
+}
+
+/// <summary>A network the container joins when it starts (run --network, network connect), with what it asked of
+/// it; the live endpoint (addresses, interfaces) is in the network store while the container runs.</summary>
+public sealed class NetworkAttachment
+{
+    public string NetworkId { get; set; } = "";
+    public string Name { get; set; } = "";
+    public string? IPv4Address { get; set; }
+    public string? IPv6Address { get; set; }
+    public string? MacAddress { get; set; }
+    public List<string> Aliases { get; set; } = [];
 }
 
 /// <summary>A mount as inspect shows it (volumes, binds, tmpfs).</summary>
@@ -209,6 +239,8 @@ public sealed class EngineData
     public bool StopRequested { get; set; }
     public string ImageRef { get; set; } = "";
     public List<RootfsMount> RootfsMounts { get; set; } = [];
+    /// <summary>The networks joined at each start, the first one giving the default route and the published ports.</summary>
+    public List<NetworkAttachment> Networks { get; set; } = [];
 }
 
 public static class Times

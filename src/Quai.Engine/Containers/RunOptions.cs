@@ -39,4 +39,17 @@ public sealed class RunOptions
     public HostConfig HostConfig { get; set; } = new();
     /// <summary>The image's VOLUMEs get no anonymous volume (a build step writes them into its layer, as BuildKit does).</summary>
     public bool NoImageVolumes { get; set; }
+    /// <summary>--network: none, host, bridge (default), container:NAME or a network's name/id; null: none,
+    /// or bridge when ports are published.</summary>
+    public string? Network { get; set; }
+    /// <summary>-p specs ([ip:][host[-end]:]container[-end][/proto]).</summary>
+    public List<string> Publish { get; set; } = [];
+    /// <summary>-P: publish every exposed port.</summary>
+    public bool PublishAll { get; set; }
+    /// <summary>--expose PORT[/PROTO] or ranges.</summary>
+    public List<string> Expose { get; set; } = [];
+    public string? IPv4Address { get; set; }
+    public string? IPv6Address { get; set; }
+    public string? MacAddress { get; set; }
+    public List<string> NetworkAliases { get; set; } = [];
 }

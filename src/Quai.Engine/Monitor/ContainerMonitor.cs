@@ -32,6 +32,7 @@ public sealed unsafe class ContainerMonitor
     private JsonFileLogWriter _log = null!;
     private AttachServer _attach = null!;
     private OutputPumps _pumps = null!;
+    private IDisposable? _dns;
     private static readonly bool Timing = Environment.GetEnvironmentVariable("QUAI_TIMING") == "1";
     private static readonly long T0 = Environment.TickCount64;
 
@@ -98,6 +99,8 @@ public sealed unsafe class ContainerMonitor
                 var failCode = e is Quai.Runtime.ProcessStartException pse ? pse.ExitCode : 125;
                 Console.Error.WriteLine($"{DateTime.UtcNow:O} start failed: {e}");
                 try { _engine.Runtime.Delete(_id, force: true); } catch (Exception) { }
+                StopDns();
+                try { _engine.DetachNetworks(_id); } catch (Exception x) { Console.Error.WriteLine($"detach networks: {x.Message}"); }
                 try { _engine.UnmountRootfs(_id); } catch (Exception) { }
                 c = store.Update(_id, x =>
                 {
@@ -136,6 +139,9 @@ public sealed unsafe class ContainerMonitor
             }
             catch (Exception) { }
             try { _engine.Runtime.Delete(_id, force: true); } catch (Exception e) { Console.Error.WriteLine($"delete: {e.Message}"); }
+            StopDns();
+            try { _engine.DetachNetworks(_id); } catch (Exception e) { Console.Error.WriteLine($"detach networks: {e.Message}"); }
+            Mark("networks detached");
             _pumps.Drain(TimeSpan.FromSeconds(2));
             _attach.CloseStdin();
             _log.Flush();
@@ -231,8 +237,11 @@ public sealed unsafe class ContainerMonitor
             Volumes.VolumePrefill.Populate(c, _engine.RootfsDir(_id));
         }
         Mark("rootfs mounted");
+        var netns = _engine.AttachNetworks(c);
+        Mark("networks attached");
+        _dns = _engine.StartDns(c);
         var bundle = _engine.BundleDir(_id);
-        var spec = SpecBuilder.Build(c, _engine.RootfsDir(_id), _dir, _engine.RunningInitPid);
+        var spec = SpecBuilder.Build(c, _engine.RootfsDir(_id), _dir, netns, _engine.RunningInitPid);
         using (var f = new FileStream(Path.Combine(bundle, "config.json"), Quai.Fs.PrivateStore.NewFile(FileMode.Create))) // holds the env: 0600
             f.Write(JsonSerializer.SerializeToUtf8Bytes(spec, RuntimeJsonContext.Default.Spec));
         Mark("bundle written");
@@ -309,6 +318,12 @@ public sealed unsafe class ContainerMonitor
             if (stderr is not null && stderr[1] >= 0) Libc.Close(stderr[1]);
             if (stdin is not null && stdin[0] >= 0) Libc.Close(stdin[0]);
         }
+    }
+
+    private void StopDns()
+    {
+        try { _dns?.Dispose(); } catch (Exception e) { Console.Error.WriteLine($"stop dns: {e.Message}"); }
+        _dns = null;
     }
 
     /// <summary>The init's wait status. The monitor is a subreaper: the reaper thread reaps every

@@ -43,8 +43,9 @@ public static class SpecBuilder
         new[] { Environment.GetEnvironmentVariable("QUAI_INIT_PATH"), "/usr/bin/tini-static", "/usr/bin/docker-init" }
             .FirstOrDefault(p => !string.IsNullOrEmpty(p) && File.Exists(p));
 
+    /// <param name="netnsPath">the network namespace to join (a network's namespace file, another container's); null: a new one</param>
     /// <param name="initPidOf">the init PID of another running container (for --pid/--ipc container:ID); 0 if it is not running</param>
-    public static Spec Build(Container c, string rootfs, string containerDir, Func<string, int>? initPidOf = null)
+    public static Spec Build(Container c, string rootfs, string containerDir, string? netnsPath = null, Func<string, int>? initPidOf = null)
     {
         var hc = c.HostConfig;
         var cfg = c.Config;
@@ -87,7 +88,7 @@ public static class SpecBuilder
             Linux = new Linux
             {
                 CgroupsPath = "/quai/" + c.Id,
-                Namespaces = Namespaces(hc, HostCgroupMode.Value, initPidOf),
+                Namespaces = Namespaces(hc, HostCgroupMode.Value, initPidOf, netnsPath),
                 Resources = Resources(hc),
                 MaskedPaths = hc.Privileged ? null : [.. MaskedPaths],
                 ReadonlyPaths = hc.Privileged ? null : [.. ReadonlyPaths],
@@ -119,13 +120,13 @@ public static class SpecBuilder
         return set;
     }
 
-    internal static List<LinuxNamespace> Namespaces(HostConfig hc, Quai.Runtime.Cgroups.CgroupMode cgroupMode, Func<string, int>? initPidOf = null)
+    internal static List<LinuxNamespace> Namespaces(HostConfig hc, Quai.Runtime.Cgroups.CgroupMode cgroupMode, Func<string, int>? initPidOf = null, string? netnsPath = null)
     {
         var list = new List<LinuxNamespace> { new() { Type = "mount" } };
         if (hc.UtsMode != "host") list.Add(new() { Type = "uts" });
         if (Shared(hc.PidMode, "pid", "PID", initPidOf) is { } pid) list.Add(pid);
         if (Shared(hc.IpcMode, "ipc", "IPC", initPidOf) is { } ipc) list.Add(ipc);
-        if (hc.NetworkMode != "host") list.Add(new() { Type = "network" });
+        if (hc.NetworkMode != "host") list.Add(new() { Type = "network", Path = netnsPath });
         // Docker's default --cgroupns: "private" on a cgroup v2 host (the container sees its own cgroup
         // at /sys/fs/cgroup's root), "host" on v1; --cgroupns chooses.
         if (CgroupNamespace(hc, cgroupMode)) list.Add(new() { Type = "cgroup" });

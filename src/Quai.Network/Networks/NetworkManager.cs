@@ -47,6 +47,9 @@ public sealed class NetworkManager
     public const string DefaultBridge = "quai0";
     public static readonly string[] Drivers = ["bridge", "macvlan", "ipvlan", "host", "null"];
 
+    /// <summary>How host programs (nft) run: the container monitor passes its reaper-friendly spawner.</summary>
+    public HostCommand RunHost { get; init; } = HostCommands.WithProcess;
+
     public NetworkManager(string engineRoot) => Store = new NetworkStore(engineRoot);
 
     /// <summary>The predefined networks (bridge, host, none), recorded the first time they are needed.</summary>
@@ -322,7 +325,7 @@ public sealed class NetworkManager
                     Subnet? hip = p.HostIp is { Length: > 0 } h && h != "0.0.0.0" ? new Subnet(IPAddress.Parse(h), 32) : null;
                     ports.Add(new(hip, p.HostPort, p.Protocol, IPAddress.Parse(e.IPv4), p.ContainerPort));
                 }
-        Nft.Apply(NftRuleset.Render(nets.Select(n => new NftRuleset.Net(n.Interface, Subnets(n).ToList(), n.Internal)).ToList(), ports));
+        Nft.Apply(NftRuleset.Render(nets.Select(n => new NftRuleset.Net(n.Interface, Subnets(n).ToList(), n.Internal)).ToList(), ports), RunHost);
     }
 
     /// <summary>Networks with their attached containers filled in (for inspect).</summary>

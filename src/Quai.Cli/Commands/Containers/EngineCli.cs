@@ -49,6 +49,7 @@ public static class EngineCli
         Output.TemplateOutputException t => Plain(cli, t.Message, t.ExitCode),
         NotFoundException or ConflictException or InvalidParameterException => Daemon(cli, e.Message, 1),
         ImageNotFoundException => Daemon(cli, e.Message, 1),
+        Quai.Network.Networks.NetworkNotFoundException or Quai.Network.Networks.NetworkConflictException or Quai.Network.Networks.NetworkUsageException => Daemon(cli, e.Message, 1),
         EngineUsageException or UsageException or FormatException => cli.Fail(e.Message, CliContext.ExitUsage),
         ContainerStartException s => Daemon(cli, s.Message, s.ExitCode),
         RuntimeException => Daemon(cli, e.Message, 125),

@@ -103,7 +103,7 @@ public static class InspectCommand
                         try { image = engine.Images.TryFind(c.Image)?.Size ?? 0; } catch (Exception e) when (e is IOException or InvalidOperationException) { }
                         w.WriteNumber(key, SafeSize(c) + image);
                         break;
-                    case "NetworkSettings": NetworkSettings(w, c); break;
+                    case "NetworkSettings": NetworkSettings(w, engine, c); break;
                 }
             }
             foreach (var p in own.EnumerateObject())
@@ -136,26 +136,53 @@ public static class InspectCommand
         w.WriteEndObject();
     }
 
-    private static void NetworkSettings(Utf8JsonWriter w, Container c)
+    private static void NetworkSettings(Utf8JsonWriter w, ContainerEngine engine, Container c)
     {
+        var running = c.State.Running;
+        var live = running ? engine.EndpointsOf(c.Id) : [];
+        var bridge = live.FirstOrDefault(x => x.Network.Name == "bridge");
+        string Prefix(Quai.Network.Networks.NetworkRecord n, bool v6) => n.IPAM.Config.Select(x => x.Subnet).FirstOrDefault(s => s.Contains(':') == v6)?.Split('/')[1] ?? "0";
+        string Gateway(Quai.Network.Networks.NetworkRecord n, bool v6) => n.IPAM.Config.FirstOrDefault(x => x.Subnet.Contains(':') == v6)?.Gateway ?? "";
         w.WriteStartObject("NetworkSettings");
         w.WriteString("Bridge", "");
-        w.WriteString("SandboxID", "");
-        w.WriteString("SandboxKey", "");
-        w.WriteStartObject("Ports"); w.WriteEndObject();
+        w.WriteString("SandboxID", live.Count > 0 ? c.Id : "");
+        w.WriteString("SandboxKey", live.Count > 0 ? engine.Networks.NetnsPath(c.Id) : "");
+        w.WriteStartObject("Ports");
+        var published = live.SelectMany(x => x.Endpoint.Ports).ToList();
+        if (running)
+        {
+            var keys = (c.Config.ExposedPorts?.Keys ?? Enumerable.Empty<string>()).Concat(published.Select(Quai.Network.Ports.PortSpec.Key)).Distinct();
+            foreach (var key in keys.Order(StringComparer.Ordinal))
+            {
+                var hits = published.Where(x => Quai.Network.Ports.PortSpec.Key(x) == key).ToList();
+                if (hits.Count == 0) { w.WriteNull(key); continue; }
+                w.WriteStartArray(key);
+                foreach (var h in hits)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("HostIp", h.HostIp.Length > 0 ? h.HostIp : "0.0.0.0");
+                    w.WriteString("HostPort", h.HostPort.ToString());
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+            }
+        }
+        w.WriteEndObject();
         w.WriteBoolean("HairpinMode", false);
         w.WriteString("LinkLocalIPv6Address", "");
         w.WriteNumber("LinkLocalIPv6PrefixLen", 0);
         w.WriteNull("SecondaryIPAddresses");
         w.WriteNull("SecondaryIPv6Addresses");
-        w.WriteString("EndpointID", "");
-        w.WriteString("Gateway", "");
-        w.WriteString("GlobalIPv6Address", "");
-        w.WriteNumber("GlobalIPv6PrefixLen", 0);
-        w.WriteString("IPAddress", "");
-        w.WriteNumber("IPPrefixLen", 0);
-        w.WriteString("IPv6Gateway", "");
-        w.WriteString("MacAddress", "");
+        var be = bridge.Endpoint;
+        var bn = bridge.Network;
+        w.WriteString("EndpointID", be?.EndpointId ?? "");
+        w.WriteString("Gateway", be is null ? "" : Gateway(bn!, false));
+        w.WriteString("GlobalIPv6Address", be?.IPv6 ?? "");
+        w.WriteNumber("GlobalIPv6PrefixLen", be is { IPv6.Length: > 0 } ? int.Parse(Prefix(bn!, true)) : 0);
+        w.WriteString("IPAddress", be?.IPv4 ?? "");
+        w.WriteNumber("IPPrefixLen", be is { IPv4.Length: > 0 } ? int.Parse(Prefix(bn!, false)) : 0);
+        w.WriteString("IPv6Gateway", be is { IPv6.Length: > 0 } ? Gateway(bn!, true) : "");
+        w.WriteString("MacAddress", be?.Mac ?? "");
         w.WriteStartObject("Networks");
         var mode = c.HostConfig.NetworkMode;
         if (mode is "none" or "host")
@@ -163,7 +190,8 @@ public static class InspectCommand
             w.WriteStartObject(mode);
             foreach (var k in new[] { "IPAMConfig", "Links", "Aliases", "MacAddress" }) w.WriteNull(k);
             w.WriteNull("DriverOpts");
-            w.WriteString("NetworkID", "");
+            w.WriteNumber("GwPriority", 0);
+            w.WriteString("NetworkID", engine.Networks.Store.Find(mode)?.Id ?? "");
             w.WriteString("EndpointID", "");
             w.WriteString("Gateway", "");
             w.WriteString("IPAddress", "");
@@ -172,6 +200,41 @@ public static class InspectCommand
             w.WriteString("GlobalIPv6Address", "");
             w.WriteNumber("GlobalIPv6PrefixLen", 0);
             w.WriteNull("DNSNames");
+            w.WriteEndObject();
+        }
+        foreach (var a in c.Quai.Networks)
+        {
+            var (n, e) = live.FirstOrDefault(x => x.Network.Id == a.NetworkId);
+            w.WriteStartObject(a.Name);
+            if (a.IPv4Address is null && a.IPv6Address is null) w.WriteNull("IPAMConfig");
+            else
+            {
+                w.WriteStartObject("IPAMConfig");
+                if (a.IPv4Address is not null) w.WriteString("IPv4Address", a.IPv4Address);
+                if (a.IPv6Address is not null) w.WriteString("IPv6Address", a.IPv6Address);
+                w.WriteEndObject();
+            }
+            w.WriteNull("Links");
+            if (a.Aliases.Count == 0) w.WriteNull("Aliases");
+            else { w.WriteStartArray("Aliases"); foreach (var x in a.Aliases) w.WriteStringValue(x); w.WriteEndArray(); }
+            w.WriteString("MacAddress", e?.Mac ?? a.MacAddress ?? "");
+            w.WriteNull("DriverOpts");
+            w.WriteNumber("GwPriority", 0);
+            w.WriteString("NetworkID", a.NetworkId);
+            w.WriteString("EndpointID", e?.EndpointId ?? "");
+            w.WriteString("Gateway", e is { IPv4.Length: > 0 } ? Gateway(n!, false) : "");
+            w.WriteString("IPAddress", e?.IPv4 ?? "");
+            w.WriteNumber("IPPrefixLen", e is { IPv4.Length: > 0 } ? int.Parse(Prefix(n!, false)) : 0);
+            w.WriteString("IPv6Gateway", e is { IPv6.Length: > 0 } ? Gateway(n!, true) : "");
+            w.WriteString("GlobalIPv6Address", e?.IPv6 ?? "");
+            w.WriteNumber("GlobalIPv6PrefixLen", e is { IPv6.Length: > 0 } ? int.Parse(Prefix(n!, true)) : 0);
+            if (a.Name == "bridge") w.WriteNull("DNSNames");
+            else
+            {
+                w.WriteStartArray("DNSNames");
+                foreach (var x in new[] { c.PlainName }.Concat(a.Aliases).Append(c.ShortId).Distinct()) w.WriteStringValue(x);
+                w.WriteEndArray();
+            }
             w.WriteEndObject();
         }
         w.WriteEndObject();

@@ -112,8 +112,8 @@ public static partial class PsCommand
             w.WriteString("LocalVolumes", c.Mounts.Count(m => m.Type == "volume").ToString());
             w.WriteString("Mounts", string.Join(',', c.Mounts.Select(m => m.Name ?? m.Source)));
             w.WriteString("Names", c.PlainName);
-            w.WriteString("Networks", c.HostConfig.NetworkMode);
-            w.WriteString("Ports", "");
+            w.WriteString("Networks", c.Quai.Networks.Count > 0 ? string.Join(',', c.Quai.Networks.Select(a => a.Name)) : c.HostConfig.NetworkMode);
+            w.WriteString("Ports", c.State.Running ? PortText.Ps(engine.PublishedPorts(c.Id), c.Config.ExposedPorts?.Keys.ToList() ?? []) : "");
             w.WriteString("RunningFor", Units.HumanDuration(DateTime.UtcNow - created) + " ago");
             w.WriteString("Size", withSize ? SizeText(engine, c) : "0B");
             w.WriteString("State", c.State.Status);

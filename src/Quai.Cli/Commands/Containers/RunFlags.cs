@@ -43,7 +43,14 @@ public sealed class RunFlags
     public Option<string[]> Sysctl { get; } = Many("--sysctl", "Sysctl options");
     public Option<string[]> Device { get; } = Many("--device", "Add a host device to the container");
     public Option<int?> OomScoreAdj { get; } = new("--oom-score-adj") { Description = "Tune host's OOM preferences (-1000 to 1000)" };
-    public Option<string?> Network { get; } = new("--network", "--net") { Description = "Connect a container to a network (none or host)" };
+    public Option<string?> Network { get; } = new("--network", "--net") { Description = "Connect a container to a network (bridge, host, none, container:NAME or a network's name)" };
+    public Option<string[]> Publish { get; } = Many("--publish", "Publish a container's port(s) to the host", "-p");
+    public Option<bool> PublishAll { get; } = new("--publish-all", "-P") { Description = "Publish all exposed ports to random ports" };
+    public Option<string[]> Expose { get; } = Many("--expose", "Expose a port or a range of ports");
+    public Option<string?> Ip { get; } = new("--ip") { Description = "IPv4 address (e.g., 172.30.100.104)" };
+    public Option<string?> Ip6 { get; } = new("--ip6") { Description = "IPv6 address (e.g., 2001:db8::33)" };
+    public Option<string[]> NetworkAlias { get; } = Many("--network-alias", "Add network-scoped alias for the container", "--net-alias");
+    public Option<string?> MacAddress { get; } = new("--mac-address") { Description = "Container MAC address (e.g., 92:d0:c6:0a:29:33)" };
     public Option<string[]> Volume { get; } = Many("--volume", "Bind mount a volume", "-v");
     public Option<string[]> Mount { get; } = Many("--mount", "Attach a filesystem mount to the container");
     public Option<string[]> Label { get; } = Many("--label", "Set meta data on a container", "-l");
@@ -75,6 +82,10 @@ public sealed class RunFlags
     public Option<string[]> DeviceReadIops { get; } = Many("--device-read-iops", "Limit read rate (IO per second) from a device");
     public Option<string[]> DeviceWriteIops { get; } = Many("--device-write-iops", "Limit write rate (IO per second) to a device");
     public Option<string?> Gpus { get; } = new("--gpus") { Description = "GPU devices to add to the container ('all' to pass all GPUs)" };
+    public Option<string[]> AddHost { get; } = Many("--add-host", "Add a custom host-to-IP mapping (host:ip)");
+    public Option<string[]> Dns { get; } = Many("--dns", "Set custom DNS servers");
+    public Option<string[]> DnsSearch { get; } = Many("--dns-search", "Set custom DNS search domains");
+    public Option<string[]> DnsOption { get; } = Many("--dns-option", "Set DNS options", "--dns-opt");
 
     public void AddTo(Command cmd)
     {
@@ -86,8 +97,10 @@ public sealed class RunFlags
                      StopSignal, StopTimeout, LogDriver, LogOpt, ShmSize, CpusetCpus, CpusetMems, Init, Platform, VolumesFrom,
                      GroupAdd, LabelFile, Pid, Ipc, Uts, Userns, Cgroupns, OomKillDisable, MemoryReservation, CpuPeriod, CpuQuota,
                      BlkioWeight, DeviceReadBps, DeviceWriteBps, DeviceReadIops, DeviceWriteIops, Gpus,
+                     Publish, PublishAll, Expose, Ip, Ip6, NetworkAlias, MacAddress,
                  })
             cmd.Add(o);
+        foreach (var o in new Option[] { AddHost, Dns, DnsSearch, DnsOption }) cmd.Add(o);
     }
 
     /// <summary>--label-file: one label per line, blank lines and # comments skipped (Docker's opts.ReadKVStrings).</summary>
@@ -158,12 +171,6 @@ public sealed class RunFlags
         if (p.GetValue(CpusetMems) is { } cm) hc.CpusetMems = CpuList(cm, "--cpuset-mems");
         if (p.GetValue(Init)) hc.Init = true;
         hc.VolumesFrom = List(p.GetValue(VolumesFrom));
-        if (p.GetValue(Network) is { } net)
-        {
-            if (net is not ("none" or "host" or "default" or "bridge"))
-                throw new EngineUsageException($"network {net} not found");
-            hc.NetworkMode = net is "host" ? "host" : "none";
-        }
         foreach (var u in p.GetValue(Ulimit) ?? [])
         {
             var eq = u.IndexOf('=');
@@ -237,6 +244,11 @@ public sealed class RunFlags
         hc.BlkioDeviceWriteBps = Throttles(p.GetValue(DeviceWriteBps), "--device-write-bps", bytes: true);
         hc.BlkioDeviceReadIops = Throttles(p.GetValue(DeviceReadIops), "--device-read-iops", bytes: false);
         hc.BlkioDeviceWriteIops = Throttles(p.GetValue(DeviceWriteIops), "--device-write-iops", bytes: false);
+        // name resolution: checked here, before anything is created (Docker's CLI refuses them as flag errors)
+        hc.ExtraHosts = List(p.GetValue(AddHost)?.Select(NetworkFiles.ValidateExtraHost).ToArray());
+        hc.Dns = (p.GetValue(Dns) ?? []).Select(d => { NetworkFiles.ParseDns(d); return d; }).ToList();
+        hc.DnsSearch = (p.GetValue(DnsSearch) ?? []).Select(NetworkFiles.ValidateDnsSearch).ToList();
+        hc.DnsOptions = [.. p.GetValue(DnsOption) ?? []];
 
         var o = new RunOptions
         {
@@ -246,6 +258,8 @@ public sealed class RunFlags
             Volumes = (List(p.GetValue(Volume)) ?? []).Select(BindPaths.VolumeSpec).ToList(), Mounts = (List(p.GetValue(Mount)) ?? []).Select(BindPaths.MountSpec).ToList(), VolumesFrom = List(p.GetValue(VolumesFrom)) ?? [], Tmpfs = List(p.GetValue(Tmpfs)) ?? [],
             StopSignal = p.GetValue(StopSignal), StopTimeout = p.GetValue(StopTimeout), NoHealthcheck = p.GetValue(NoHealthcheck),
             HostConfig = hc,
+            Network = p.GetValue(Network), Publish = List(p.GetValue(Publish)) ?? [], PublishAll = p.GetValue(PublishAll), Expose = List(p.GetValue(Expose)) ?? [],
+            IPv4Address = p.GetValue(Ip), IPv6Address = p.GetValue(Ip6), NetworkAliases = List(p.GetValue(NetworkAlias)) ?? [], MacAddress = p.GetValue(MacAddress),
         };
         foreach (var l in (p.GetValue(LabelFile) ?? []).SelectMany(LabelFileLines).Concat(p.GetValue(Label) ?? []))
         {
