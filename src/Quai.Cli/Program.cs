@@ -21,4 +21,5 @@ Quai.Cli.Commands.Build.BuildCommand.Register(cli);
 SystemCommands.Register(cli);
 ContainerCommands.Register(cli);
 Quai.Cli.Commands.Registry.RegistryCommands.Register(cli);
+Quai.Cli.Commands.Daemon.DaemonCommand.Register(cli);
 return cli.Invoke(ArgsNormalizer.Normalize(args));
