@@ -89,7 +89,6 @@ public static class AttachEndpoints
 
         var contentType = StreamFrames.ContentType(tty, ApiVersion.Of(ctx));
         var upgrade = ctx.Features.Get<IHttpUpgradeFeature>();
-        ctx.Features.Get<IHttpBodyControlFeature>()!.AllowSynchronousIO = true; // the pumps are threads with blocking reads
         Stream client;
         if (upgrade is { IsUpgradableRequest: true })
         {
@@ -110,7 +109,8 @@ public static class AttachEndpoints
         Socket s;
         try
         {
-            using var reg = ctx.RequestAborted.Register(() => pending?.Connection.TrySetCanceled());
+            // Not cancelled by RequestAborted: a client without stdin half-closes the hijacked connection at once
+            // (docker run without -i), which Kestrel reports as an abort; the output must still reach it.
             s = await connection;
         }
         catch (Exception) // the start failed, or the client left first
@@ -121,61 +121,62 @@ public static class AttachEndpoints
         }
         using (s)
         {
-            var input = stdin ? Task.Run(() => PumpStdin(client, s)) : Task.CompletedTask;
-            await Task.Run(() => PumpOutput(s, client, tty, wantStdout, wantStderr));
+            var input = stdin ? PumpStdin(client, s) : Task.CompletedTask;
+            await PumpOutput(s, client, tty, wantStdout, wantStderr);
             try { s.Shutdown(SocketShutdown.Both); } catch (SocketException) { }
         }
         await client.DisposeAsync();
     }
 
     /// <summary>The monitor's frames to the client: stdout/stderr as Docker frames (raw bytes with a TTY) until the exit frame.</summary>
-    private static void PumpOutput(Socket s, Stream client, bool tty, bool stdout, bool stderr)
+    private static async Task PumpOutput(Socket s, Stream client, bool tty, bool stdout, bool stderr)
     {
         var header = new byte[5];
         var buf = new byte[65536];
         while (true)
         {
-            if (!ReadExactly(s, header, 5)) return;
+            if (!await ReadExactly(s, header, 5)) return;
             var len = BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(1));
+            if (len < 0 || len > 1 << 24) return;
             if (len > buf.Length) buf = new byte[len];
-            if (!ReadExactly(s, buf, len)) return;
+            if (!await ReadExactly(s, buf, len)) return;
             var kind = header[0];
             if (kind == AttachProtocol.Exit) return;
             if (kind == AttachProtocol.Stdout && !stdout || kind == AttachProtocol.Stderr && !stderr) continue;
             try
             {
-                if (tty) client.Write(buf, 0, len);
-                else client.Write(StreamFrames.Frame(kind, buf.AsSpan(0, len)));
-                client.Flush();
+                if (tty) await client.WriteAsync(buf.AsMemory(0, len));
+                else await client.WriteAsync(StreamFrames.Frame(kind, buf.AsSpan(0, len)));
+                await client.FlushAsync();
             }
-            catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException) { return; }
+            catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or InvalidOperationException) { return; }
         }
     }
 
     /// <summary>The client's bytes to the container's stdin; the client closing its side closes the container's stdin.</summary>
-    private static void PumpStdin(Stream client, Socket s)
+    private static async Task PumpStdin(Stream client, Socket s)
     {
         var buf = new byte[8192];
         try
         {
             while (true)
             {
-                var n = client.Read(buf, 0, buf.Length);
+                var n = await client.ReadAsync(buf);
                 if (n <= 0) break;
-                s.Send(buf, 0, n, SocketFlags.None);
+                await s.SendAsync(buf.AsMemory(0, n), SocketFlags.None);
             }
         }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException) { return; }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException or InvalidOperationException) { }
         try { s.Shutdown(SocketShutdown.Send); } catch (Exception e) when (e is SocketException or ObjectDisposedException) { }
     }
 
-    private static bool ReadExactly(Socket s, byte[] buf, int len)
+    private static async Task<bool> ReadExactly(Socket s, byte[] buf, int len)
     {
         var off = 0;
         while (off < len)
         {
             int n;
-            try { n = s.Receive(buf, off, len - off, SocketFlags.None); }
+            try { n = await s.ReceiveAsync(buf.AsMemory(off, len - off), SocketFlags.None); }
             catch (Exception e) when (e is SocketException or ObjectDisposedException) { return false; }
             if (n <= 0) return false;
             off += n;
