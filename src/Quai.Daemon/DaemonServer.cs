@@ -57,6 +57,10 @@ public sealed class DaemonServer
         foreach (var l in listeners.Where(l => l.Path is not null)) PrepareSocketPath(l.Path!);
         Quai.Runtime.Process.Reaper.StartReaping(); // the monitors the daemon spawns are its children until they exit
 
+        // Kestrel listens in a private directory; clients reach it through a HalfCloseFront on each public socket
+        var innerDir = Directory.CreateTempSubdirectory("quai-daemon-").FullName; // 0700
+        var inner = System.IO.Path.Combine(innerDir, "kestrel.sock");
+        var fronts = new List<HalfCloseFront>();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
@@ -65,11 +69,7 @@ public sealed class DaemonServer
         {
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = null; // image tarballs; JSON bodies have their own limit (Reply.Body)
-            foreach (var l in listeners)
-            {
-                if (l.Path is not null) k.ListenUnixSocket(l.Path);
-                else foreach (var fd in ActivatedFds(l.Fd!)) k.ListenHandle((ulong)fd);
-            }
+            k.ListenUnixSocket(inner); // reached only through the fronts (HalfCloseFront)
         });
         var app = builder.Build();
         app.Use(ApiError.Middleware);
@@ -85,18 +85,31 @@ public sealed class DaemonServer
         try
         {
             await app.StartAsync(stop);
-            foreach (var l in listeners.Where(l => l.Path is not null))
+            foreach (var l in listeners)
             {
+                if (l.Fd is not null)
+                {
+                    foreach (var fd in ActivatedFds(l.Fd))
+                        fronts.Add(new HalfCloseFront(new Socket(new SafeSocketHandle((IntPtr)fd, ownsHandle: true)), inner));
+                    continue;
+                }
+                var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                listener.Bind(new UnixDomainSocketEndPoint(l.Path!));
+                listener.Listen(512);
+                fronts.Add(new HalfCloseFront(listener, inner));
                 // 0660: root and the daemon's group; dockerd's docker.sock has the same mode
                 if (Quai.Interop.Libc.Chmod(l.Path!, 0x1B0) != 0) throw Quai.Interop.ErrnoException.FromLast($"chmod {l.Path}");
                 if (Quai.Interop.Libc.FchownAt(-100 /* AT_FDCWD */, l.Path!, 0, gid, 0) != 0) throw Quai.Interop.ErrnoException.FromLast($"chown {l.Path}");
                 Console.Error.WriteLine($"quai daemon: API listening on {l.Path}");
             }
+            foreach (var f in fronts) f.Start();
             await Microsoft.Extensions.Hosting.HostingAbstractionsHostExtensions.WaitForShutdownAsync(app, stop);
         }
         finally
         {
+            foreach (var f in fronts) f.Dispose();
             await app.DisposeAsync();
+            try { Directory.Delete(innerDir, true); } catch (IOException) { }
             foreach (var l in listeners.Where(l => l.Path is not null))
                 try { File.Delete(l.Path!); } catch (IOException) { }
         }

@@ -121,11 +121,21 @@ public static class AttachEndpoints
         }
         using (s)
         {
-            var input = stdin ? PumpStdin(client, s) : Task.CompletedTask;
+            var input = stdin ? PumpStdin(client, s, ClientClosed(ctx)) : Task.CompletedTask;
             await PumpOutput(s, client, tty, wantStdout, wantStderr);
             try { s.Shutdown(SocketShutdown.Both); } catch (SocketException) { }
         }
         await client.DisposeAsync();
+    }
+
+    /// <summary>The front's report that the client closed its side of this connection (null when it did not come through one).</summary>
+    private static Task? ClientClosed(HttpContext ctx)
+    {
+        var socket = ctx.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionSocketFeature>()?.Socket;
+        string? name;
+        try { name = socket?.RemoteEndPoint?.ToString(); }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException) { name = null; }
+        return HalfCloseFront.ClientClosed(name);
     }
 
     /// <summary>The monitor's frames to the client: stdout/stderr as Docker frames (raw bytes with a TTY) until the exit frame.</summary>
@@ -154,14 +164,23 @@ public static class AttachEndpoints
     }
 
     /// <summary>The client's bytes to the container's stdin; the client closing its side closes the container's stdin.</summary>
-    private static async Task PumpStdin(Stream client, Socket s)
+    private static async Task PumpStdin(Stream client, Socket s, Task? clientClosed)
     {
         var buf = new byte[8192];
         try
         {
             while (true)
             {
-                var n = await client.ReadAsync(buf);
+                var read = client.ReadAsync(buf).AsTask();
+                // the client's FIN never reaches Kestrel on a hijacked stream (HalfCloseFront): the front reports it
+                if (clientClosed is not null && await Task.WhenAny(read, clientClosed) != read)
+                {
+                    // what the client sent before its FIN is already with Kestrel: take it, then stop
+                    // (the front passed it on before it reported the close: it surfaces within moments)
+                    if (await Task.WhenAny(read, Task.Delay(200)) == read && read.Result > 0) { await s.SendAsync(buf.AsMemory(0, read.Result), SocketFlags.None); continue; }
+                    break;
+                }
+                var n = await read;
                 if (n <= 0) break;
                 await s.SendAsync(buf.AsMemory(0, n), SocketFlags.None);
             }
