@@ -58,8 +58,7 @@ public sealed class DaemonServer
         Quai.Runtime.Process.Reaper.StartReaping(); // the monitors the daemon spawns are its children until they exit
 
         // Kestrel listens in a private directory; clients reach it through a HalfCloseFront on each public socket
-        var innerDir = Directory.CreateTempSubdirectory("quai-daemon-").FullName; // 0700
-        var inner = System.IO.Path.Combine(innerDir, "kestrel.sock");
+        var (innerDir, inner) = InnerSocket(Options.Store.Root);
         var fronts = new List<HalfCloseFront>();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -109,11 +108,28 @@ public sealed class DaemonServer
         {
             foreach (var f in fronts) f.Dispose();
             await app.DisposeAsync();
-            try { Directory.Delete(innerDir, true); } catch (IOException) { }
+            try { File.Delete(inner); } catch (IOException) { }
+            if (innerDir.Contains("quai-daemon-", StringComparison.Ordinal)) try { Directory.Delete(innerDir, true); } catch (IOException) { }
             foreach (var l in listeners.Where(l => l.Path is not null))
                 try { File.Delete(l.Path!); } catch (IOException) { }
         }
         return 0;
+    }
+
+    /// <summary>Kestrel's own socket: &lt;store&gt;/daemon/kestrel-PID.sock (the store is root's only), those of dead
+    /// daemons removed; a temporary 0700 directory when the store's path is too long for a socket address.</summary>
+    private static (string Dir, string Path) InnerSocket(string storeRoot)
+    {
+        var dir = Quai.Fs.PrivateStore.EnsureDir(System.IO.Path.Combine(System.IO.Path.GetFullPath(storeRoot), "daemon"));
+        foreach (var old in Directory.EnumerateFiles(dir, "kestrel-*.sock"))
+        {
+            var pid = System.IO.Path.GetFileNameWithoutExtension(old)["kestrel-".Length..];
+            if (int.TryParse(pid, out var p) && !Directory.Exists($"/proc/{p}")) try { File.Delete(old); } catch (IOException) { }
+        }
+        var path = System.IO.Path.Combine(dir, $"kestrel-{Environment.ProcessId}.sock");
+        if (System.Text.Encoding.UTF8.GetByteCount(path) < 100) return (dir, path);
+        var temp = Directory.CreateTempSubdirectory("quai-daemon-").FullName; // 0700
+        return (temp, System.IO.Path.Combine(temp, "kestrel.sock"));
     }
 
     /// <summary>--group: its gid (an unknown group given explicitly is an error); the default group "quai"

@@ -28,7 +28,8 @@ public sealed class ApiTests(DaemonFixture fixture) : IClassFixture<DaemonFixtur
             Assert.Equal("false", r.Headers.GetValues("Docker-Experimental").Single());
             Assert.Equal("linux", r.Headers.GetValues("OSType").Single());
             Assert.Equal("1", r.Headers.GetValues("Builder-Version").Single());
-            Assert.Equal("no-cache, no-store, must-revalidate", string.Join(", ", r.Headers.GetValues("Cache-Control")));
+            Assert.True(r.Headers.NonValidated.TryGetValues("Cache-Control", out var cache));
+            Assert.Equal("no-cache, no-store, must-revalidate", cache.ToString());
             Assert.Equal("no-cache", r.Headers.GetValues("Pragma").Single());
             if (method == HttpMethod.Get) Assert.Equal("OK", await r.Content.ReadAsStringAsync());
         }

@@ -27,7 +27,7 @@ public sealed class DaemonHost : IDisposable
     public string Socket { get; } = $"/tmp/qd-{Guid.NewGuid():N}"[..17] + ".sock";
     public string ImageTar => Path.Combine(_parent, "bb.tar");
     private readonly string _dockerConfig;
-    private readonly Process _daemon;
+    private Process _daemon = null!;
     private readonly StringBuilder _daemonLog = new();
 
     public DaemonHost()
@@ -43,6 +43,16 @@ public sealed class DaemonHost : IDisposable
         Must(Quai("save", "-o", ImageTar, "bb:latest"));
         Must(Quai("rmi", "bb:latest"));
         File.Delete(rootfs);
+        try { StartDaemon(); }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    private void StartDaemon()
+    {
         var psi = new ProcessStartInfo(Bin) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[] { "--root", Root, "daemon", "-H", "unix://" + Socket }) psi.ArgumentList.Add(a);
         psi.Environment.Remove("QUAI_ROOT");
@@ -52,10 +62,16 @@ public sealed class DaemonHost : IDisposable
         _daemon.BeginOutputReadLine();
         _daemon.BeginErrorReadLine();
         if (!Eventually(CanConnect, TimeSpan.FromSeconds(30)))
-        {
-            Dispose();
             throw new InvalidOperationException("the daemon did not listen: " + DaemonLog);
-        }
+    }
+
+    /// <summary>SIGKILLs the daemon (what a crash or `systemctl kill` does), then starts it again on the same socket.</summary>
+    public void KillAndRestartDaemon()
+    {
+        _daemon.Kill();
+        _daemon.WaitForExit();
+        _daemon.Dispose();
+        StartDaemon();
     }
 
     public string DaemonLog { get { lock (_daemonLog) return _daemonLog.ToString(); } }
@@ -162,15 +178,15 @@ public sealed class DaemonHost : IDisposable
         catch (Exception) { }
         try
         {
-            if (!_daemon.HasExited)
+            if (_daemon is { HasExited: false })
             {
                 Quai_Interop_Kill(_daemon.Id, 15);
                 if (!_daemon.WaitForExit(10_000)) _daemon.Kill(true);
             }
-            _daemon.WaitForExit();
+            _daemon?.WaitForExit();
         }
         catch (Exception) { }
-        _daemon.Dispose();
+        _daemon?.Dispose();
         try { File.Delete(Socket); } catch (IOException) { }
         try
         {

@@ -54,6 +54,8 @@ public sealed class DockerCliTests(DaemonFixture fixture) : IClassFixture<Daemon
         Assert.Equal(id, H.Ok("inspect", "-f", "{{.Id}}", name));
         Assert.Contains("GREETING=hello", H.Ok("inspect", "-f", "{{range .Config.Env}}{{.}} {{end}}", name));
 
+        Assert.Contains("sleep 60", H.Ok("top", name));
+
         H.Ok("stop", "-t", "1", name);
         Assert.Equal("false", H.Ok("inspect", "-f", "{{.State.Running}}", name));
         Assert.Equal("exited", H.Quai("inspect", "-f", "{{.State.Status}}", name).Out.Trim());
@@ -82,6 +84,20 @@ public sealed class DockerCliTests(DaemonFixture fixture) : IClassFixture<Daemon
         Assert.Contains(name, H.Ok("ps", "--format", "{{.Names}}"));
         H.Ok("rm", "-f", name);
         Assert.DoesNotContain(name, H.Quai("ps", "-a", "--format", "{{.Names}}").Out);
+    }
+
+    [Fact]
+    public void Containers_outlive_a_killed_daemon()
+    {
+        fixture.EnsureLoaded();
+        var name = DaemonHost.Unique("survivor");
+        H.Ok("run", "-d", "--name", name, "bb", "sleep", "60");
+        H.KillAndRestartDaemon();
+        Assert.Equal("running", H.Quai("inspect", "-f", "{{.State.Status}}", name).Out.Trim()); // its monitor is not the daemon's
+        Assert.Contains(name, H.Ok("ps", "--format", "{{.Names}}"));
+        H.Ok("stop", "-t", "1", name);
+        Assert.Equal("exited", H.Ok("inspect", "-f", "{{.State.Status}}", name));
+        H.Ok("rm", name);
     }
 
     [Fact]
