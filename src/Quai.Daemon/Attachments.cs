@@ -27,4 +27,17 @@ public sealed class Attachments
     public Pending? TakePending(string id) => _pending.TryRemove(id, out var p) && !p.Connection.Task.IsCompleted ? p : null;
 
     public void Remove(string id, Pending p) => _pending.TryRemove(new KeyValuePair<string, Pending>(id, p));
+
+    private readonly ConcurrentDictionary<string, (int Code, long At)> _exits = new(StringComparer.Ordinal);
+
+    /// <summary>An exit code an attached client received from the monitor: what wait(condition=removed) answers
+    /// for a --rm container gone before a poll saw it exited.</summary>
+    public void RecordExit(string id, int code)
+    {
+        var now = Environment.TickCount64;
+        _exits[id] = (code, now);
+        foreach (var old in _exits.Where(kv => now - kv.Value.At > 60_000).Select(kv => kv.Key).ToList()) _exits.TryRemove(old, out _);
+    }
+
+    public int? ExitOf(string id) => _exits.TryGetValue(id, out var e) ? e.Code : null;
 }

@@ -122,7 +122,7 @@ public static class AttachEndpoints
         using (s)
         {
             var input = stdin ? PumpStdin(client, s, ClientClosed(ctx)) : Task.CompletedTask;
-            await PumpOutput(s, client, tty, wantStdout, wantStderr);
+            if (await PumpOutput(s, client, tty, wantStdout, wantStderr) is { } code) d.Attachments.RecordExit(c.Id, code);
             try { s.Shutdown(SocketShutdown.Both); } catch (SocketException) { }
         }
         await client.DisposeAsync();
@@ -139,19 +139,20 @@ public static class AttachEndpoints
     }
 
     /// <summary>The monitor's frames to the client: stdout/stderr as Docker frames (raw bytes with a TTY) until the exit frame.</summary>
-    private static async Task PumpOutput(Socket s, Stream client, bool tty, bool stdout, bool stderr)
+    private static async Task<int?> PumpOutput(Socket s, Stream client, bool tty, bool stdout, bool stderr)
     {
         var header = new byte[5];
         var buf = new byte[65536];
         while (true)
         {
-            if (!await ReadExactly(s, header, 5)) return;
+            if (!await ReadExactly(s, header, 5)) return null;
             var len = BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(1));
-            if (len < 0 || len > 1 << 24) return;
+            if (len < 0 || len > 1 << 24) return null;
             if (len > buf.Length) buf = new byte[len];
-            if (!await ReadExactly(s, buf, len)) return;
+            if (!await ReadExactly(s, buf, len)) return null;
             var kind = header[0];
-            if (kind == AttachProtocol.Exit) return;
+            if (kind == AttachProtocol.Exit)
+                return int.TryParse(System.Text.Encoding.ASCII.GetString(buf, 0, len), out var code) ? code : null;
             if (kind == AttachProtocol.Stdout && !stdout || kind == AttachProtocol.Stderr && !stderr) continue;
             try
             {
@@ -159,7 +160,7 @@ public static class AttachEndpoints
                 else await client.WriteAsync(StreamFrames.Frame(kind, buf.AsSpan(0, len)));
                 await client.FlushAsync();
             }
-            catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or InvalidOperationException) { return; }
+            catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or InvalidOperationException) { return null; }
         }
     }
 

@@ -218,17 +218,25 @@ public static class ContainerEndpoints
             using var engine = d.OpenEngine();
             var last = first.State.ExitCode;
             var seenActive = ContainerEngine.IsActive(first.State);
+            var seenExit = false;
             while (true)
             {
                 ct.ThrowIfCancellationRequested();
                 var c = engine.Store.TryLoad(id);
-                if (c is null) return last; // removed (--rm): its last exit code
+                if (c is null)
+                {
+                    // removed (--rm): the exit code an attached client got, when no poll saw the container exited
+                    if (seenExit) return last;
+                    for (var i = 0; i < 50 && d.Attachments.ExitOf(id) is null; i++) Thread.Sleep(20);
+                    return d.Attachments.ExitOf(id) ?? last;
+                }
                 c = engine.Refresh(c);
                 var active = ContainerEngine.IsActive(c.State) || c.State.Status == "created" && c.Quai.MonitorPid > 0 && engine.MonitorAlive(c);
                 if (active) seenActive = true;
                 else
                 {
                     last = c.State.ExitCode;
+                    if (c.State.FinishedAt != first.State.FinishedAt) seenExit = true;
                     var exitedSince = c.State.FinishedAt != first.State.FinishedAt;
                     if (condition == "not-running") return last;
                     if (condition == "next-exit" && (seenActive || exitedSince) ) return last;
