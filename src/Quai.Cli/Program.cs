@@ -28,4 +28,5 @@ SystemCommands.Register(cli);
 ContainerCommands.Register(cli);
 Quai.Cli.Commands.Networks.NetworkCommands.Register(cli);
 Quai.Cli.Commands.Registry.RegistryCommands.Register(cli);
+Quai.Cli.Commands.Daemon.DaemonCommand.Register(cli);
 return cli.Invoke(ArgsNormalizer.Normalize(args));
