@@ -213,6 +213,18 @@ public sealed partial class ContainerEngine
     /// <summary>The host ports of a running container (its endpoints' records).</summary>
     public List<PortMapping> PublishedPorts(string id) => EndpointsOf(id).SelectMany(x => x.Endpoint.Ports).ToList();
 
+    private static bool WantsHostGateway(HostConfig hc) =>
+        (hc.ExtraHosts ?? []).Any(e => e.EndsWith(":" + Specs.NetworkFiles.HostGateway, StringComparison.Ordinal) || e.EndsWith("=" + Specs.NetworkFiles.HostGateway, StringComparison.Ordinal));
+
+    /// <summary>What --add-host NAME:host-gateway means, as dockerd's default host-gateway-ip: the default bridge's
+    /// gateway, the host's address on it (the bridge's record is made if it is not yet there; its interface appears
+    /// with the first container on it).</summary>
+    private string? HostGatewayIp()
+    {
+        Networks.EnsurePredefined();
+        return Networks.Store.Find("bridge")?.IPAM.Config.FirstOrDefault(x => !x.Subnet.Contains(':'))?.Gateway;
+    }
+
     private static void WriteOwnHosts(Container c, List<string> addresses, string? gateway)
     {
         try { File.WriteAllText(c.HostsPath, Specs.NetworkFiles.Hosts(c.Config.Hostname, addresses, c.HostConfig.ExtraHosts ?? [], gateway, null)); }

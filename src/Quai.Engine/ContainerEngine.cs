@@ -140,7 +140,7 @@ public sealed partial class ContainerEngine : IDisposable
             c.ResolvConfPath = Path.Combine(dir, "resolv.conf");
             File.WriteAllText(c.HostnamePath, hostname + "\n");
             var hostMode = hc.NetworkMode == "host";
-            File.WriteAllText(c.HostsPath, NetworkFiles.Hosts(hostname, [], hc.ExtraHosts ?? [], hostGatewayIp: null,
+            File.WriteAllText(c.HostsPath, NetworkFiles.Hosts(hostname, [], hc.ExtraHosts ?? [], hostGatewayIp: WantsHostGateway(hc) ? HostGatewayIp() : null,
                 hostMode ? (File.Exists("/etc/hosts") ? File.ReadAllText("/etc/hosts") : "") : null));
             File.WriteAllText(c.ResolvConfPath, NetworkFiles.ResolvConf(
                 File.Exists(NetworkFiles.HostResolvConfPath) ? File.ReadAllText(NetworkFiles.HostResolvConfPath) : "",

@@ -5,6 +5,15 @@ namespace Quai.Engine.IntegrationTests;
 public sealed class NetworkFilesRunTests(QuaiHost q) : IClassFixture<QuaiHost>
 {
     [Fact]
+    public void AddHostGateway_IsTheDefaultBridgesGateway()
+    {
+        var hosts = q.Ok("run", "--rm", "--add-host", "gw.example:host-gateway", "bb", "cat", "/etc/hosts");
+        var gateway = q.Ok("network", "inspect", "-f", "{{range .IPAM.Config}}{{.Gateway}}{{end}}", "bridge");
+        Assert.Matches(@"^\d+\.\d+\.\d+\.1$", gateway);
+        Assert.EndsWith($"\n{gateway}\tgw.example", hosts);
+    }
+
+    [Fact]
     public void DnsFlagsAndAddHost_AreInTheContainersFiles()
     {
         var o = q.Ok("run", "--rm", "--dns", "1.2.3.4", "--dns-search", "example.org", "--dns-option", "ndots:2",

@@ -44,7 +44,7 @@ public static partial class LogsEndpoint
                     var time = Times.Parse(e.Time);
                     if (since is { } s && time < s) continue;
                     if (until is { } u && time > u) continue;
-                    var text = timestamps ? NanoFixed(e.Time) + " " + e.Log : e.Log;
+                    var text = timestamps ? Quai.Engine.Logs.Timestamps.NanoFixed(e.Time) + " " + e.Log : e.Log;
                     var bytes = Encoding.UTF8.GetBytes(text);
                     batch.Write(tty ? bytes : StreamFrames.Frame(isErr ? (byte)2 : (byte)1, bytes));
                 }
@@ -80,19 +80,5 @@ public static partial class LogsEndpoint
             throw new ApiException(400, $"invalid value for {name}: {text}: expected Unix seconds");
         if (seconds == 0) return null;
         return DateTime.UnixEpoch.AddTicks((long)(seconds * TimeSpan.TicksPerSecond));
-    }
-
-    [GeneratedRegex(@"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$")]
-    private static partial Regex Rfc3339();
-
-    /// <summary>Docker's RFC3339NanoFixed: nine fraction digits, Z for UTC.</summary>
-    public static string NanoFixed(string time)
-    {
-        var m = Rfc3339().Match(time);
-        if (!m.Success) return time;
-        var frac = m.Groups[2].Value;
-        frac = frac.Length >= 9 ? frac[..9] : frac.PadRight(9, '0');
-        var zone = m.Groups[3].Value is "+00:00" or "-00:00" ? "Z" : m.Groups[3].Value;
-        return m.Groups[1].Value + "." + frac + zone;
     }
 }

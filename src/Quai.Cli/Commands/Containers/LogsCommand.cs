@@ -39,7 +39,7 @@ public static class LogsCommand
                 var time = Times.Parse(e.Time);
                 if (from is { } f && time < f) return;
                 if (to is { } t && time > t) return;
-                var text = ts ? Quai.Cli.Output.Timestamps.NanoFixed(e.Time) + " " + e.Log : e.Log;
+                var text = ts ? Quai.Engine.Logs.Timestamps.NanoFixed(e.Time) + " " + e.Log : e.Log;
                 var bytes = Encoding.UTF8.GetBytes(text);
                 (e.Stream == "stderr" ? stderr : stdout).Write(bytes);
             }

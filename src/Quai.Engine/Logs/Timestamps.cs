@@ -1,8 +1,8 @@
 using System.Text.RegularExpressions;
 
-namespace Quai.Cli.Output;
+namespace Quai.Engine.Logs;
 
-/// <summary>Docker's RFC3339NanoFixed (<c>logs -t</c>): always nine fraction digits, <c>Z</c> for UTC.</summary>
+/// <summary>Docker's RFC3339NanoFixed (<c>logs -t</c>, the API's logs?timestamps=1): always nine fraction digits, <c>Z</c> for UTC.</summary>
 public static partial class Timestamps
 {
     [GeneratedRegex(@"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$")]
