@@ -25,9 +25,10 @@ public static class ArgsNormalizer
             if (GlobalValueFlags.Contains(args[i])) i++;
             i++;
         }
-        if (i < args.Length && args[i] is "container" or "image" or "volume" or "network" or "system") i++;
+        // run/create/exec of containers only: `network create`, `volume create` are other commands
+        var group = i < args.Length && args[i] is "container" or "image" or "volume" or "network" or "system" ? args[i++] : null;
         if (i >= args.Length) return args;
-        if (!Verbs.Contains(args[i])) return JoinNegativeValues(args, i + 1, args.Length);
+        if (group is not (null or "container") || !Verbs.Contains(args[i])) return JoinNegativeValues(args, i + 1, args.Length);
         i++;
         args = [.. args];
         for (; i < args.Length; i++)
