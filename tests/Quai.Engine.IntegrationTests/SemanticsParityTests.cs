@@ -59,6 +59,10 @@ public sealed class SemanticsParityTests(QuaiHost q) : IClassFixture<QuaiHost>
             Assert.Equal("two", q.Ok("logs", "--tail", "1", name));
         }
         finally { q.Run("rm", "-f", name); }
+        // `volume create` is not `create`: its flags stay flags
+        var vol = QuaiHost.Unique("vflags");
+        try { Assert.Equal("b", q.Ok("volume", "inspect", "-f", "{{index .Labels \"a\"}}", q.Ok("volume", "create", "-d", "local", "--label", "a=b", vol))); }
+        finally { q.Run("volume", "rm", vol); }
         // a negative number where no flag takes it is still an unknown flag
         var bad = q.Run("rm", "-1");
         Assert.Equal(125, bad.Code);
