@@ -109,8 +109,9 @@ public sealed class CuttingProxy : IDisposable
             await using var body = await resp.Content.ReadAsStreamAsync(ctx.RequestAborted);
             if (!cut)
             {
-                await body.CopyToAsync(ctx.Response.Body, ctx.RequestAborted);
+                // recorded before the body goes out: a client that has every byte may look at the records at once
                 _requests.Enqueue(new ProxiedRequest(ctx.Request.Method, pathAndQuery, range, (int)resp.StatusCode, false));
+                await body.CopyToAsync(ctx.Response.Body, ctx.RequestAborted);
                 return;
             }
             var buffer = new byte[16 * 1024];
