@@ -9,11 +9,46 @@ namespace Quai.Cli.Output;
 public static class StdStreams
 {
     public static Stream OpenIn() => Open(0, FileAccess.Read);
-    public static Stream OpenOut() => Open(1, FileAccess.Write);
-    public static Stream OpenErr() => Open(2, FileAccess.Write);
+    public static Stream OpenOut() => new OutputStream(1);
+    public static Stream OpenErr() => new OutputStream(2);
 
     /// <summary>A stream that does not own the descriptor: disposing it leaves fd 0/1/2 open.</summary>
     private static Stream Open(int fd, FileAccess access) => new FileStream(new SafeFileHandle(fd, ownsHandle: false), access, bufferSize: 0);
+
+    /// <summary>Writes straight to fd 1 or 2. As .NET's console streams do, a reader that went away (EPIPE:
+    /// `quai cp ctr:/ - | head -c1`, a test that stops reading at the end of a tar) ends the output silently
+    /// instead of failing the command; other write errors are raised.</summary>
+    private sealed unsafe class OutputStream(int fd) : Stream
+    {
+        private bool _broken;
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> data)
+        {
+            fixed (byte* p = data)
+            {
+                var off = 0;
+                while (off < data.Length && !_broken)
+                {
+                    var n = Quai.Interop.Libc.Write(fd, p + off, data.Length - off);
+                    if (n >= 0) { off += (int)n; continue; }
+                    var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+                    if (errno == Quai.Interop.Errno.EINTR) continue;
+                    if (errno == 32 /* EPIPE */) { _broken = true; return; }
+                    throw new Quai.Interop.ErrnoException($"write to fd {fd}", errno);
+                }
+            }
+        }
+    }
 
     private static TextReader? _in;
     /// <summary>Lines typed or piped on stdin (prompts, `--password-stdin`, `build -f -`).</summary>
