@@ -15,38 +15,26 @@ public static class StdStreams
     /// <summary>A stream that does not own the descriptor: disposing it leaves fd 0/1/2 open.</summary>
     private static Stream Open(int fd, FileAccess access) => new FileStream(new SafeFileHandle(fd, ownsHandle: false), access, bufferSize: 0);
 
-    /// <summary>Writes straight to fd 1 or 2. As .NET's console streams do, a reader that went away (EPIPE:
-    /// `quai cp ctr:/ - | head -c1`, a test that stops reading at the end of a tar) ends the output silently
-    /// instead of failing the command; other write errors are raised.</summary>
-    private sealed unsafe class OutputStream(int fd) : Stream
+    /// <summary>fd 1 or 2 as a FileStream whose writes go straight to the descriptor. As .NET's console streams do, a
+    /// reader that went away (EPIPE: `quai cp ctr:/ - | head -c1`, a test that stops reading at the end of a tar)
+    /// ends the output silently instead of failing the command; other write errors are raised.</summary>
+    private sealed unsafe class OutputStream(int fd) : FileStream(new SafeFileHandle(fd, ownsHandle: false), FileAccess.Write, bufferSize: 0)
     {
         private bool _broken;
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
+
         public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
         public override void Write(ReadOnlySpan<byte> data)
         {
             fixed (byte* p = data)
-            {
-                var off = 0;
-                while (off < data.Length && !_broken)
+                for (var off = 0; off < data.Length && !_broken;)
                 {
                     var n = Quai.Interop.Libc.Write(fd, p + off, data.Length - off);
                     if (n >= 0) { off += (int)n; continue; }
                     var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
-                    if (errno == Quai.Interop.Errno.EINTR) continue;
-                    if (errno == 32 /* EPIPE */) { _broken = true; return; }
-                    throw new Quai.Interop.ErrnoException($"write to fd {fd}", errno);
+                    if (errno == 32 /* EPIPE */) _broken = true;
+                    else if (errno != Quai.Interop.Errno.EINTR) throw new Quai.Interop.ErrnoException($"write to fd {fd}", errno);
                 }
-            }
         }
     }
 
